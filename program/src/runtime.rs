@@ -1,0 +1,530 @@
+//! The program side of a deployment: connects to the engine's resource monitor, registers the
+//! stack and its resources (concurrently, up to the engine's parallelism), and reports exports.
+
+use std::collections::{BTreeSet, HashMap};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use pulumi_rs_proto::pulumirpc::engine_client::EngineClient;
+use pulumi_rs_proto::pulumirpc::register_resource_request::{
+    CustomTimeouts as RpcTimeouts, PropertyDependencies,
+};
+use pulumi_rs_proto::pulumirpc::resource_monitor_client::ResourceMonitorClient;
+use pulumi_rs_proto::pulumirpc::{
+    LogRequest, LogSeverity, RegisterResourceOutputsRequest, RegisterResourceRequest,
+};
+use pulumi_rs_proto::value::{self, is_secret, is_unknown, json_to_struct, opt_struct_to_json};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value as Json};
+use tokio::sync::Semaphore;
+use tonic::transport::Channel;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::output::{Output, Resolved};
+
+/// Exit code that tells the language host the error was already reported (a "bail").
+pub const EXIT_BAIL: u8 = 32;
+
+const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+
+/// Timeouts for one resource's operations, e.g. `"10m"`.
+#[derive(Debug, Clone, Default)]
+pub struct CustomTimeouts {
+    pub create: Option<String>,
+    pub update: Option<String>,
+    pub delete: Option<String>,
+}
+
+/// Options for one resource.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceOptions {
+    /// URN of the parent resource; the stack when absent.
+    pub parent: Option<Output<String>>,
+    /// Resources this one must wait for, beyond those its inputs already depend on.
+    pub depends_on: Vec<Output<String>>,
+    /// Provider reference (`<urn>::<id>`) for an explicit provider instance.
+    pub provider: Option<Output<String>>,
+    pub protect: bool,
+    pub ignore_changes: Vec<String>,
+    pub custom_timeouts: Option<CustomTimeouts>,
+    pub delete_before_replace: bool,
+    pub retain_on_delete: bool,
+    /// Former URNs of this resource, so a rename is not a replacement.
+    pub aliases: Vec<String>,
+    /// Output properties to store as secrets.
+    pub additional_secret_outputs: Vec<String>,
+    /// Adopt an existing cloud resource with this id (`pulumi import` from code).
+    pub import_id: Option<String>,
+}
+
+/// What the engine answered for one registration.
+#[derive(Debug, Clone, Default)]
+struct Registration {
+    urn: Option<String>,
+    id: Option<String>,
+    state: Map<String, Json>,
+}
+
+/// A registered resource: its URN, id and output properties, as outputs.
+#[derive(Clone)]
+pub struct RegisteredResource {
+    registration: Shared<BoxFuture<'static, Arc<Registration>>>,
+}
+
+impl RegisteredResource {
+    /// The resource's URN, for `depends_on` and `parent`.
+    pub fn urn(&self) -> Output<String> {
+        let reg = self.registration.clone();
+        Output::from_future(async move {
+            let r = reg.await;
+            Resolved {
+                value: r.urn.clone(),
+                secret: false,
+                dependencies: r.urn.iter().cloned().collect(),
+            }
+        })
+    }
+
+    /// The provider-assigned id (unknown during a preview of a create).
+    pub fn id(&self) -> Output<String> {
+        let reg = self.registration.clone();
+        Output::from_future(async move {
+            let r = reg.await;
+            Resolved {
+                value: r.id.clone().filter(|id| !id.is_empty()),
+                secret: false,
+                dependencies: r.urn.iter().cloned().collect(),
+            }
+        })
+    }
+
+    /// One output property, typed. Unknown in preview when the provider cannot know it yet.
+    pub fn output<T>(&self, name: &str) -> Output<T>
+    where
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        let reg = self.registration.clone();
+        let name = name.to_string();
+        Output::from_future(async move {
+            let r = reg.await;
+            let dependencies: BTreeSet<String> = r.urn.iter().cloned().collect();
+            let mut raw = r.state.get(&name).cloned().unwrap_or(Json::Null);
+            let mut secret = false;
+            if is_secret(&raw) {
+                secret = true;
+                raw = raw.get("value").cloned().unwrap_or(Json::Null);
+            }
+            let value = if is_unknown(&raw) || value::contains_unknowns(&raw) {
+                None
+            } else {
+                serde_json::from_value(raw).ok()
+            };
+            Resolved {
+                value,
+                secret,
+                dependencies,
+            }
+        })
+    }
+}
+
+struct Inner {
+    monitor: ResourceMonitorClient<Channel>,
+    engine: Option<EngineClient<Channel>>,
+    project: String,
+    stack: String,
+    dry_run: bool,
+    config: Config,
+    stack_urn: String,
+    permits: Semaphore,
+    pending: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    exports: Mutex<Vec<(String, Output<Json>)>>,
+    failed: AtomicBool,
+}
+
+/// Handle the program uses to declare resources, read config and export values.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+fn env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| {
+        Error::Setup(format!(
+            "{name} is not set: run this program through `pulumi preview` / `pulumi up` (runtime: rust)"
+        ))
+    })
+}
+
+fn channel(address: &str) -> Result<Channel, Error> {
+    let uri = if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    };
+    Ok(Channel::from_shared(uri)
+        .map_err(|e| Error::Setup(format!("bad engine address `{address}`: {e}")))?
+        .connect_lazy())
+}
+
+impl Context {
+    async fn connect() -> Result<Self, Error> {
+        let monitor = ResourceMonitorClient::new(channel(&env("PULUMI_MONITOR")?)?)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let engine = std::env::var("PULUMI_ENGINE")
+            .ok()
+            .filter(|a| !a.is_empty())
+            .map(|a| channel(&a).map(EngineClient::new))
+            .transpose()?;
+        let project = env("PULUMI_PROJECT")?;
+        let stack = env("PULUMI_STACK")?;
+        let dry_run = std::env::var("PULUMI_DRY_RUN").is_ok_and(|v| v == "true");
+        let parallel = std::env::var("PULUMI_PARALLEL")
+            .ok()
+            .and_then(|p| p.parse::<usize>().ok())
+            .filter(|p| *p > 0)
+            .unwrap_or(16);
+        let config = Config::from_env(&project, &stack)?;
+        let mut inner = Inner {
+            monitor,
+            engine,
+            project,
+            stack,
+            dry_run,
+            config,
+            stack_urn: String::new(),
+            permits: Semaphore::new(parallel),
+            pending: Mutex::new(Vec::new()),
+            exports: Mutex::new(Vec::new()),
+            failed: AtomicBool::new(false),
+        };
+        // The root resource must exist before anything can name it as parent.
+        let response = inner
+            .monitor
+            .register_resource(RegisterResourceRequest {
+                r#type: "pulumi:pulumi:Stack".into(),
+                name: format!("{}-{}", inner.project, inner.stack),
+                custom: false,
+                object: Some(prost_types::Struct::default()),
+                accept_secrets: true,
+                supports_partial_values: true,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| Error::Engine(format!("registering the stack: {}", e.message())))?;
+        inner.stack_urn = response.into_inner().urn;
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub fn project(&self) -> &str {
+        &self.inner.project
+    }
+
+    pub fn stack(&self) -> &str {
+        &self.inner.stack
+    }
+
+    /// True during `pulumi preview` (and the preview phase of `up`).
+    pub fn is_dry_run(&self) -> bool {
+        self.inner.dry_run
+    }
+
+    /// The stack's configuration (`<project>:<key>` values from `Pulumi.<stack>.yaml`).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Adds a stack output (`pulumi stack output`).
+    pub fn export<T: serde::Serialize + Clone + Send + Sync + 'static>(
+        &self,
+        name: &str,
+        value: &Output<T>,
+    ) {
+        let json = value.map(|v| serde_json::to_value(v).unwrap_or(Json::Null));
+        self.inner
+            .exports
+            .lock()
+            .expect("exports lock")
+            .push((name.to_string(), json));
+    }
+
+    /// Sends a message to the `pulumi` output.
+    pub async fn log(&self, severity: LogSeverity, message: impl Into<String>) {
+        let message = message.into();
+        match &self.inner.engine {
+            Some(engine) => {
+                let _ = engine
+                    .clone()
+                    .log(LogRequest {
+                        severity: severity as i32,
+                        message,
+                        ..Default::default()
+                    })
+                    .await;
+            }
+            None => eprintln!("{message}"),
+        }
+    }
+
+    /// Registers a resource; returns immediately, the engine's answer arrives in the outputs.
+    pub fn register_resource(
+        &self,
+        type_token: &str,
+        name: &str,
+        custom: bool,
+        properties: Vec<(String, Output<Json>)>,
+        options: ResourceOptions,
+    ) -> RegisteredResource {
+        let ctx = self.clone();
+        let type_token = type_token.to_string();
+        let name = name.to_string();
+        let (tx, rx) = tokio::sync::oneshot::channel::<Registration>();
+        let handle = tokio::spawn(async move {
+            let result = ctx
+                .do_register(&type_token, &name, custom, properties, options)
+                .await;
+            let registration = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    ctx.fail(&e).await;
+                    Registration::default()
+                }
+            };
+            let _ = tx.send(registration);
+        });
+        self.inner
+            .pending
+            .lock()
+            .expect("pending lock")
+            .push(handle);
+        RegisteredResource {
+            registration: async move { Arc::new(rx.await.unwrap_or_default()) }
+                .boxed()
+                .shared(),
+        }
+    }
+
+    async fn do_register(
+        &self,
+        type_token: &str,
+        name: &str,
+        custom: bool,
+        properties: Vec<(String, Output<Json>)>,
+        options: ResourceOptions,
+    ) -> Result<Registration, Error> {
+        let mut object = Map::new();
+        let mut property_dependencies = HashMap::new();
+        let mut dependencies = BTreeSet::new();
+        let resolved = futures::future::join_all(properties.iter().map(|(_, o)| o.resolve())).await;
+        for ((key, _), r) in properties.iter().zip(resolved) {
+            let v = match r.value {
+                Some(v) if r.secret => value::secret(v),
+                Some(v) => v,
+                None => value::unknown(),
+            };
+            object.insert(key.clone(), v);
+            dependencies.extend(r.dependencies.iter().cloned());
+            property_dependencies.insert(
+                key.clone(),
+                PropertyDependencies {
+                    urns: r.dependencies.into_iter().collect(),
+                },
+            );
+        }
+        for dep in &options.depends_on {
+            dependencies.extend(dep.resolve().await.value);
+        }
+        let parent = match &options.parent {
+            Some(p) => p.resolve().await.value.unwrap_or_default(),
+            None => self.inner.stack_urn.clone(),
+        };
+        let provider = match &options.provider {
+            Some(p) => p.resolve().await.value.unwrap_or_default(),
+            None => String::new(),
+        };
+        let custom_timeouts = options.custom_timeouts.as_ref().map(|t| RpcTimeouts {
+            create: t.create.clone().unwrap_or_default(),
+            update: t.update.clone().unwrap_or_default(),
+            delete: t.delete.clone().unwrap_or_default(),
+        });
+        let request = RegisterResourceRequest {
+            r#type: type_token.to_string(),
+            name: name.to_string(),
+            parent,
+            custom,
+            object: Some(json_to_struct(&Json::Object(object))),
+            protect: Some(options.protect),
+            dependencies: dependencies.into_iter().collect(),
+            provider,
+            property_dependencies,
+            delete_before_replace: options.delete_before_replace,
+            ignore_changes: options.ignore_changes.clone(),
+            accept_secrets: true,
+            additional_secret_outputs: options.additional_secret_outputs.clone(),
+            alias_ur_ns: options.aliases.clone(),
+            import_id: options.import_id.clone().unwrap_or_default(),
+            custom_timeouts,
+            supports_partial_values: true,
+            retain_on_delete: Some(options.retain_on_delete),
+            ..Default::default()
+        };
+        let _permit = self.inner.permits.acquire().await.expect("semaphore open");
+        let response = self
+            .inner
+            .monitor
+            .clone()
+            .register_resource(request)
+            .await
+            .map_err(|status| Error::Registration {
+                resource: format!("{type_token} `{name}`"),
+                message: status.message().to_string(),
+                reported_by_engine: true,
+            })?
+            .into_inner();
+        Ok(Registration {
+            urn: Some(response.urn),
+            id: Some(response.id),
+            state: match opt_struct_to_json(response.object.as_ref()) {
+                Json::Object(m) => m,
+                _ => Map::new(),
+            },
+        })
+    }
+
+    async fn fail(&self, e: &Error) {
+        self.inner.failed.store(true, Ordering::SeqCst);
+        // The engine shows a failed step itself; saying it again would only add noise.
+        if !e.reported_by_engine() {
+            self.log(LogSeverity::Error, e.to_string()).await;
+        }
+    }
+
+    async fn finish(&self) -> Result<(), Error> {
+        // Registrations can spawn more registrations (outputs feeding inputs): drain until empty.
+        loop {
+            let batch: Vec<_> =
+                std::mem::take(&mut *self.inner.pending.lock().expect("pending lock"));
+            if batch.is_empty() {
+                break;
+            }
+            for handle in batch {
+                let _ = handle.await;
+            }
+        }
+        if self.inner.failed.load(Ordering::SeqCst) {
+            return Err(Error::Bail);
+        }
+        let exports: Vec<_> =
+            std::mem::take(&mut *self.inner.exports.lock().expect("exports lock"));
+        let mut outputs = Map::new();
+        for (name, output) in exports {
+            let r = output.resolve().await;
+            let v = match r.value {
+                Some(v) if r.secret => value::secret(v),
+                Some(v) => v,
+                None => value::unknown(),
+            };
+            outputs.insert(name, v);
+        }
+        self.inner
+            .monitor
+            .clone()
+            .register_resource_outputs(RegisterResourceOutputsRequest {
+                urn: self.inner.stack_urn.clone(),
+                outputs: Some(json_to_struct(&Json::Object(outputs))),
+            })
+            .await
+            .map_err(|e| Error::Engine(format!("registering stack outputs: {}", e.message())))?;
+        Ok(())
+    }
+}
+
+/// Runs a Pulumi program: call it from `main` and return its exit code.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     pulumi_rs::run(|ctx| async move {
+///         ctx.export("greeting", &pulumi_rs::Output::new("hello".to_string()));
+///         Ok(())
+///     })
+/// }
+/// ```
+pub fn run<F, Fut>(program: F) -> ExitCode
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: starting the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let ctx = match Context::connect().await {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = program(ctx.clone()).await;
+        let result = match result {
+            Ok(()) => ctx.finish().await,
+            Err(e) => {
+                // Let registrations already under way finish so state stays accurate.
+                let _ = ctx.finish().await;
+                Err(e)
+            }
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Error::Bail) => ExitCode::from(EXIT_BAIL),
+            Err(e) => {
+                if !e.reported_by_engine() {
+                    ctx.log(LogSeverity::Error, e.to_string()).await;
+                }
+                ExitCode::from(EXIT_BAIL)
+            }
+        }
+    })
+}
+
+/// Helper to build a property list for [`Context::register_resource`].
+#[derive(Default)]
+pub struct Properties(Vec<(String, Output<Json>)>);
+
+impl Properties {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a property when present.
+    pub fn set<T>(mut self, key: &str, value: Option<&Output<T>>) -> Self
+    where
+        T: serde::Serialize + Clone + Send + Sync + 'static,
+    {
+        if let Some(v) = value {
+            self.0.push((
+                key.to_string(),
+                v.map(|x| serde_json::to_value(x).unwrap_or(Json::Null)),
+            ));
+        }
+        self
+    }
+
+    pub fn into_vec(self) -> Vec<(String, Output<Json>)> {
+        self.0
+    }
+}

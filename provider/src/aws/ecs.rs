@@ -1,0 +1,248 @@
+//! ECS access: finders (None when gone), tag conversions and named retries.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ecs::Client;
+use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use tokio_util::sync::CancellationToken;
+
+use super::retry::{RetryRule, retry};
+use crate::error::{ProviderError, Result, aws_error_code};
+
+const CLUSTER_NOT_FOUND: &[&str] = &["ClusterNotFoundException"];
+
+/// Services and tasks take a while to drain after their own deletion; the cluster waits.
+const CLUSTER_STILL_IN_USE: RetryRule = RetryRule {
+    name: "cluster still has services or tasks draining",
+    budget: Duration::from_secs(120),
+    interval: Duration::from_secs(5),
+};
+
+pub fn to_ecs_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn from_ecs_tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+pub fn container_insights_setting(value: &str) -> ClusterSetting {
+    ClusterSetting::builder()
+        .name(ClusterSettingName::ContainerInsights)
+        .value(value)
+        .build()
+}
+
+/// The `containerInsights` setting AWS reports for a cluster, if any.
+pub fn container_insights_of(cluster: &Cluster) -> Option<String> {
+    cluster
+        .settings()
+        .iter()
+        .find(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+        .and_then(|s| s.value().map(str::to_string))
+}
+
+/// Finds a cluster by name or ARN; `None` when it does not exist or is INACTIVE (deleted).
+pub async fn find_cluster(client: &Client, name_or_arn: &str) -> Result<Option<Cluster>> {
+    let out = client
+        .describe_clusters()
+        .clusters(name_or_arn)
+        .include(ClusterField::Tags)
+        .include(ClusterField::Settings)
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:DescribeClusters", &e, CLUSTER_NOT_FOUND))?;
+    Ok(out
+        .clusters()
+        .iter()
+        .find(|c| c.status() != Some("INACTIVE"))
+        .cloned())
+}
+
+/// Makes the cluster's tags equal `desired`: untags removed keys, tags new or changed ones.
+pub async fn sync_tags(
+    client: &Client,
+    arn: &str,
+    current: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> Result<()> {
+    let removed: Vec<String> = current
+        .keys()
+        .filter(|k| !desired.contains_key(*k))
+        .cloned()
+        .collect();
+    if !removed.is_empty() {
+        client
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(removed))
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:UntagResource", &e, &[]))?;
+    }
+    let changed: BTreeMap<String, String> = desired
+        .iter()
+        .filter(|(k, v)| current.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !changed.is_empty() {
+        client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(to_ecs_tags(&changed)))
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:TagResource", &e, &[]))?;
+    }
+    Ok(())
+}
+
+/// Deletes a cluster, waiting out services still draining; already gone is success.
+pub async fn delete_cluster(client: &Client, arn: &str, cancel: &CancellationToken) -> Result<()> {
+    let result = retry(
+        &CLUSTER_STILL_IN_USE,
+        cancel,
+        || client.delete_cluster().cluster(arn).send(),
+        |e| {
+            matches!(
+                aws_error_code(e),
+                Some(
+                    "ClusterContainsServicesException"
+                        | "ClusterContainsTasksException"
+                        | "UpdateInProgressException"
+                )
+            )
+        },
+        |e| ProviderError::from_aws("ecs:DeleteCluster", &e, CLUSTER_NOT_FOUND),
+    )
+    .await;
+    match result {
+        Ok(_) | Err(ProviderError::NotFound(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A registered revision.
+pub struct RegisteredTaskDefinition {
+    pub arn: String,
+    pub revision: i32,
+}
+
+pub async fn register_task_definition(
+    client: &Client,
+    spec: super::convert::TaskDefinitionSpec,
+) -> Result<RegisteredTaskDefinition> {
+    let out = client
+        .register_task_definition()
+        .family(spec.family)
+        .cpu(spec.cpu)
+        .memory(spec.memory)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .set_runtime_platform(spec.runtime_platform)
+        .set_execution_role_arn(spec.execution_role_arn)
+        .set_task_role_arn(spec.task_role_arn)
+        .set_ephemeral_storage(spec.ephemeral_storage)
+        .set_container_definitions(Some(spec.containers))
+        .set_tags((!spec.tags.is_empty()).then_some(spec.tags))
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:RegisterTaskDefinition", &e, &[]))?;
+    let td = out.task_definition().ok_or_else(|| {
+        ProviderError::internal("ecs:RegisterTaskDefinition returned no task definition")
+    })?;
+    Ok(RegisteredTaskDefinition {
+        arn: td.task_definition_arn().unwrap_or_default().to_string(),
+        revision: td.revision(),
+    })
+}
+
+/// A task definition revision with its tags.
+pub struct FoundTaskDefinition {
+    pub arn: String,
+    pub revision: i32,
+    pub definition: aws_sdk_ecs::types::TaskDefinition,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// ECS answers an unknown task definition with a generic ClientException.
+fn is_missing_task_definition<E: aws_smithy_types::error::metadata::ProvideErrorMetadata, R>(
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> bool {
+    let Some(service) = err.as_service_error() else {
+        return false;
+    };
+    service.code() == Some("ClientException")
+        && service.message().is_some_and(|m| {
+            let m = m.to_ascii_lowercase();
+            m.contains("unable to describe")
+                || m.contains("does not exist")
+                || m.contains("not found")
+                || m.contains("missing")
+        })
+}
+
+/// Finds a task definition by ARN or family (newest ACTIVE revision); `None` when it does not
+/// exist or was deregistered.
+pub async fn find_task_definition(
+    client: &Client,
+    arn_or_family: &str,
+) -> Result<Option<FoundTaskDefinition>> {
+    let out = match client
+        .describe_task_definition()
+        .task_definition(arn_or_family)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if is_missing_task_definition(&e) => return Ok(None),
+        Err(e) => {
+            return Err(ProviderError::from_aws(
+                "ecs:DescribeTaskDefinition",
+                &e,
+                &[],
+            ));
+        }
+    };
+    let Some(td) = out.task_definition() else {
+        return Ok(None);
+    };
+    if td.status() == Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive) {
+        return Ok(None);
+    }
+    Ok(Some(FoundTaskDefinition {
+        arn: td.task_definition_arn().unwrap_or_default().to_string(),
+        revision: td.revision(),
+        definition: td.clone(),
+        tags: from_ecs_tags(out.tags()),
+    }))
+}
+
+/// Deregisters one revision; one already gone or inactive counts as done.
+pub async fn deregister_task_definition(client: &Client, arn: &str) -> Result<()> {
+    match client
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if is_missing_task_definition(&e) => Ok(()),
+        Err(e) => Err(ProviderError::from_aws(
+            "ecs:DeregisterTaskDefinition",
+            &e,
+            &[],
+        )),
+    }
+}

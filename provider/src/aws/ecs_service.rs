@@ -1,0 +1,495 @@
+//! ECS services: finder, the steady-state assessment, and the waiter that streams progress.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_ecs::Client;
+use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
+use tokio_util::sync::CancellationToken;
+
+use crate::context::ResourceLog;
+use crate::error::{ProviderError, Result};
+
+const SERVICE_NOT_FOUND: &[&str] = &["ServiceNotFoundException", "ClusterNotFoundException"];
+
+/// Finds a service; `None` when missing or INACTIVE (deleted).
+pub async fn find_service(
+    client: &Client,
+    cluster: &str,
+    service: &str,
+) -> Result<Option<Service>> {
+    let out = match client
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => match ProviderError::from_aws("ecs:DescribeServices", &e, SERVICE_NOT_FOUND) {
+            ProviderError::NotFound(_) => return Ok(None),
+            other => return Err(other),
+        },
+    };
+    Ok(out
+        .services()
+        .iter()
+        .find(|s| s.status() != Some("INACTIVE"))
+        .cloned())
+}
+
+/// Where a rollout stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rollout {
+    /// ACTIVE, one deployment running the expected task definition, running == desired, and
+    /// the rollout COMPLETED where ECS reports rollout state.
+    Steady,
+    InProgress,
+    /// Will not succeed: the reasons say why (rollback, failed rollout, stopped tasks).
+    Failed(Vec<String>),
+}
+
+/// Stop reasons that will not fix themselves: fail at once rather than wait for a timeout.
+fn is_hopeless(reason: &str) -> bool {
+    [
+        "CannotPullContainerError",
+        "pull image manifest",
+        "ResourceInitializationError",
+        "CannotStartContainerError",
+        "InvalidParameter",
+    ]
+    .iter()
+    .any(|p| reason.contains(p))
+}
+
+/// Stopped tasks of the new deployment with essential-container exits before we give up.
+const ESSENTIAL_EXITS_TOLERATED: usize = 2;
+
+/// Assesses one poll: the service, and the stopped tasks of its newest deployment (if any).
+pub fn assess(service: &Service, expected_task_definition: &str, stopped: &[Task]) -> Rollout {
+    if service.status() == Some("INACTIVE") || service.status() == Some("DRAINING") {
+        return Rollout::Failed(vec![format!(
+            "the service is {} (deleted outside Pulumi?)",
+            service.status().unwrap_or_default()
+        )]);
+    }
+    let deployments = service.deployments();
+    let primary = deployments.iter().find(|d| d.status() == Some("PRIMARY"));
+    let mut reasons = Vec::new();
+    if let Some(p) = primary {
+        let rolled_back = p
+            .task_definition()
+            .is_some_and(|td| td != expected_task_definition)
+            && deployments.iter().any(|d| {
+                d.task_definition() == Some(expected_task_definition)
+                    && d.rollout_state().map(|r| r.as_str()) == Some("FAILED")
+            });
+        if p.rollout_state().map(|r| r.as_str()) == Some("FAILED") || rolled_back {
+            reasons.push(match (rolled_back, p.rollout_state_reason()) {
+                (true, _) => format!(
+                    "the deployment circuit breaker rolled the service back to {}",
+                    p.task_definition().unwrap_or_default()
+                ),
+                (false, Some(r)) => format!("rollout failed: {r}"),
+                (false, None) => "rollout failed".to_string(),
+            });
+            if let Some(r) = deployments
+                .iter()
+                .filter(|d| d.task_definition() == Some(expected_task_definition))
+                .find_map(|d| d.rollout_state_reason())
+                .filter(|_| rolled_back)
+            {
+                reasons.push(r.to_string());
+            }
+        }
+    }
+    let stop_reasons: Vec<String> = stopped.iter().map(describe_stopped_task).collect();
+    let hopeless: Vec<String> = stop_reasons
+        .iter()
+        .filter(|r| is_hopeless(r))
+        .cloned()
+        .collect();
+    let essential_exits = stop_reasons
+        .iter()
+        .filter(|r| r.contains("Essential container"))
+        .count();
+    if !reasons.is_empty() {
+        reasons.extend(dedup(stop_reasons));
+        return Rollout::Failed(reasons);
+    }
+    if !hopeless.is_empty() {
+        return Rollout::Failed(dedup(hopeless));
+    }
+    if essential_exits > ESSENTIAL_EXITS_TOLERATED {
+        return Rollout::Failed(dedup(stop_reasons));
+    }
+    let Some(p) = primary else {
+        return Rollout::InProgress;
+    };
+    let rollout_done = p.rollout_state().is_none_or(|r| r.as_str() == "COMPLETED");
+    if deployments.len() == 1
+        && p.task_definition()
+            .is_none_or(|td| td == expected_task_definition)
+        && service.running_count() == service.desired_count()
+        && service.pending_count() == 0
+        && rollout_done
+    {
+        Rollout::Steady
+    } else {
+        Rollout::InProgress
+    }
+}
+
+fn dedup(v: Vec<String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    v.into_iter().filter(|r| seen.insert(r.clone())).collect()
+}
+
+/// One line per stopped task: its stop reason and the failing containers' reasons.
+pub fn describe_stopped_task(task: &Task) -> String {
+    let mut parts = vec![task.stopped_reason().unwrap_or("stopped").to_string()];
+    for c in task.containers() {
+        if let Some(r) = c.reason() {
+            parts.push(format!("container {}: {r}", c.name().unwrap_or("?")));
+        } else if let Some(code) = c.exit_code().filter(|c| *c != 0) {
+            parts.push(format!(
+                "container {} exited with code {code}",
+                c.name().unwrap_or("?")
+            ));
+        }
+    }
+    parts.join("; ")
+}
+
+/// A one-line progress summary for the CLI.
+pub fn progress_line(service: &Service) -> String {
+    let primary = service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"));
+    let rollout = primary
+        .and_then(|p| p.rollout_state())
+        .map(|r| format!(", rollout {}", r.as_str()))
+        .unwrap_or_default();
+    format!(
+        "{} running, {} pending of {} desired; {} deployment(s){rollout}",
+        service.running_count(),
+        service.pending_count(),
+        service.desired_count(),
+        service.deployments().len()
+    )
+}
+
+/// Stopped tasks of the primary deployment, fetched only when ECS counts failed tasks.
+async fn stopped_tasks(client: &Client, service: &Service) -> Result<Vec<Task>> {
+    let Some(primary) = service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+    else {
+        return Ok(Vec::new());
+    };
+    if primary.failed_tasks() == 0 {
+        return Ok(Vec::new());
+    }
+    let cluster = service.cluster_arn().unwrap_or_default();
+    let arns = client
+        .list_tasks()
+        .cluster(cluster)
+        .service_name(service.service_name().unwrap_or_default())
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:ListTasks", &e, &[]))?
+        .task_arns()
+        .to_vec();
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tasks = client
+        .describe_tasks()
+        .cluster(cluster)
+        .set_tasks(Some(arns))
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:DescribeTasks", &e, &[]))?
+        .tasks()
+        .to_vec();
+    Ok(tasks
+        .into_iter()
+        .filter(|t| primary.id().is_none() || t.started_by() == primary.id())
+        .collect())
+}
+
+/// How long to wait by default for a rollout, from what drives its duration.
+pub fn default_wait_timeout(
+    desired_count: u32,
+    maximum_percent: u32,
+    health_check_grace_seconds: u32,
+    deregistration_delay_seconds: u32,
+) -> Duration {
+    // Tasks start in batches of the surge that maxPercent allows above desired (at least one).
+    let surge =
+        ((u64::from(desired_count) * u64::from(maximum_percent.saturating_sub(100))) / 100).max(1);
+    let batches = u64::from(desired_count).div_ceil(surge).max(1);
+    // Per batch: image pull and start (~2 min), the health check grace, and draining old tasks.
+    let per_batch =
+        120 + u64::from(health_check_grace_seconds) + u64::from(deregistration_delay_seconds);
+    let total = 120 + batches * per_batch;
+    Duration::from_secs(total.clamp(5 * 60, 60 * 60))
+}
+
+/// Interval between polls: often enough to show progress, rarely enough to spare the API.
+pub fn poll_interval(timeout: Duration) -> Duration {
+    (timeout / 20).clamp(Duration::from_secs(1), Duration::from_secs(15))
+}
+
+/// Polls until steady, failed, cancelled or timed out; streams progress and new service events.
+pub async fn wait_for_steady_state(
+    client: &Client,
+    cluster: &str,
+    service_name: &str,
+    expected_task_definition: &str,
+    timeout: Duration,
+    log: &ResourceLog,
+    cancel: &CancellationToken,
+) -> std::result::Result<Service, Vec<String>> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    let interval = poll_interval(timeout);
+    let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    let mut seen_events = BTreeSet::new();
+    loop {
+        let service = match find_service(client, cluster, service_name).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return Err(vec![format!(
+                    "service {service_name} disappeared while waiting for it"
+                )]);
+            }
+            Err(e) => return Err(vec![e.to_string()]),
+        };
+        // Newest events first in ECS; show ours oldest first, once each.
+        let mut fresh: Vec<String> = service
+            .events()
+            .iter()
+            .filter(|e| {
+                e.created_at()
+                    .is_none_or(|t| t.secs() >= started.secs() - 1)
+            })
+            .filter(|e| seen_events.insert(e.id().unwrap_or_default().to_string()))
+            .filter_map(|e| e.message().map(str::to_string))
+            .collect();
+        fresh.reverse();
+        for message in fresh {
+            log.info(message).await;
+        }
+        log.status(progress_line(&service)).await;
+        let stopped = match stopped_tasks(client, &service).await {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!("listing stopped tasks: {e}");
+                Vec::new()
+            }
+        };
+        match assess(&service, expected_task_definition, &stopped) {
+            Rollout::Steady => return Ok(service),
+            Rollout::Failed(reasons) => return Err(reasons),
+            Rollout::InProgress => {}
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return Err(vec![format!(
+                "timed out after {}s waiting for steady state ({}); raise customTimeouts or set waitForSteadyState: false",
+                timeout.as_secs(),
+                progress_line(&service)
+            )]);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval.min(deadline - now)) => {}
+            _ = cancel.cancelled() => return Err(vec!["cancelled while waiting for steady state".to_string()]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{Container, Deployment, DeploymentRolloutState};
+
+    const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1";
+    const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:2";
+
+    fn deployment(
+        status: &str,
+        td: &str,
+        rollout: Option<DeploymentRolloutState>,
+        reason: Option<&str>,
+    ) -> Deployment {
+        Deployment::builder()
+            .id(format!("ecs-svc/{td}"))
+            .status(status)
+            .task_definition(td)
+            .set_rollout_state(rollout)
+            .set_rollout_state_reason(reason.map(str::to_string))
+            .build()
+    }
+
+    fn service(running: i32, desired: i32, pending: i32, deployments: Vec<Deployment>) -> Service {
+        Service::builder()
+            .status("ACTIVE")
+            .running_count(running)
+            .desired_count(desired)
+            .pending_count(pending)
+            .set_deployments(Some(deployments))
+            .build()
+    }
+
+    #[test]
+    fn steady_when_one_completed_deployment_runs_everything() {
+        let s = service(
+            2,
+            2,
+            0,
+            vec![deployment(
+                "PRIMARY",
+                TD2,
+                Some(DeploymentRolloutState::Completed),
+                None,
+            )],
+        );
+        assert_eq!(assess(&s, TD2, &[]), Rollout::Steady);
+    }
+
+    #[test]
+    fn in_progress_while_old_deployment_drains_or_tasks_start() {
+        let s = service(
+            2,
+            2,
+            0,
+            vec![
+                deployment(
+                    "PRIMARY",
+                    TD2,
+                    Some(DeploymentRolloutState::InProgress),
+                    None,
+                ),
+                deployment("ACTIVE", TD1, Some(DeploymentRolloutState::Completed), None),
+            ],
+        );
+        assert_eq!(assess(&s, TD2, &[]), Rollout::InProgress);
+        let s = service(1, 2, 1, vec![deployment("PRIMARY", TD2, None, None)]);
+        assert_eq!(assess(&s, TD2, &[]), Rollout::InProgress);
+    }
+
+    #[test]
+    fn circuit_breaker_rollback_fails_with_reasons() {
+        let s = service(
+            2,
+            2,
+            0,
+            vec![
+                deployment(
+                    "PRIMARY",
+                    TD1,
+                    Some(DeploymentRolloutState::InProgress),
+                    None,
+                ),
+                deployment(
+                    "ACTIVE",
+                    TD2,
+                    Some(DeploymentRolloutState::Failed),
+                    Some("ECS deployment circuit breaker: tasks failed to start."),
+                ),
+            ],
+        );
+        let Rollout::Failed(reasons) = assess(&s, TD2, &[]) else {
+            panic!("should fail")
+        };
+        assert!(
+            reasons[0].contains("rolled the service back to") && reasons[0].contains(TD1),
+            "{reasons:?}"
+        );
+        assert!(reasons[1].contains("tasks failed to start"), "{reasons:?}");
+    }
+
+    #[test]
+    fn image_pull_errors_fail_at_once() {
+        let s = service(
+            0,
+            1,
+            1,
+            vec![deployment(
+                "PRIMARY",
+                TD2,
+                Some(DeploymentRolloutState::InProgress),
+                None,
+            )],
+        );
+        let task = Task::builder()
+            .stopped_reason("CannotPullContainerError: pull image manifest has been retried 5 time(s): repository not found")
+            .containers(Container::builder().name("api").reason("CannotPullContainerError: ref not found").build())
+            .build();
+        let Rollout::Failed(reasons) = assess(&s, TD2, &[task]) else {
+            panic!("should fail")
+        };
+        assert!(
+            reasons[0].contains("CannotPullContainerError") && reasons[0].contains("container api"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn repeated_essential_container_exits_fail() {
+        let s = service(
+            0,
+            1,
+            1,
+            vec![deployment(
+                "PRIMARY",
+                TD2,
+                Some(DeploymentRolloutState::InProgress),
+                None,
+            )],
+        );
+        let crash = || {
+            Task::builder()
+                .stopped_reason("Essential container in task exited")
+                .containers(Container::builder().name("api").exit_code(1).build())
+                .build()
+        };
+        assert_eq!(assess(&s, TD2, &[crash(), crash()]), Rollout::InProgress);
+        let Rollout::Failed(reasons) = assess(&s, TD2, &[crash(), crash(), crash()]) else {
+            panic!("should fail")
+        };
+        assert_eq!(
+            reasons,
+            vec!["Essential container in task exited; container api exited with code 1"]
+        );
+    }
+
+    #[test]
+    fn timeout_grows_with_batches_grace_and_draining() {
+        let small = default_wait_timeout(1, 200, 0, 300);
+        let big = default_wait_timeout(10, 150, 60, 300);
+        assert_eq!(small, Duration::from_secs(540));
+        assert!(big > small, "{big:?} vs {small:?}");
+        assert_eq!(
+            default_wait_timeout(100, 100, 300, 300),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(default_wait_timeout(1, 200, 0, 0), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn polls_scale_with_timeout() {
+        assert_eq!(
+            poll_interval(Duration::from_secs(600)),
+            Duration::from_secs(15)
+        );
+        assert_eq!(
+            poll_interval(Duration::from_secs(10)),
+            Duration::from_secs(1)
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! AWS access, apart from resource mapping: lazily built clients, per-service finders and
+//! waiters, and short named retries for eventual consistency.
+
+pub mod convert;
+pub mod ecs;
+pub mod ecs_service;
+pub mod retry;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::OnceCell;
+
+use crate::config::ProviderConfig;
+use crate::error::{ProviderError, Result};
+
+/// Attempts per SDK call (standard retry mode): throttling and 5xx are retried by the SDK itself.
+const SDK_MAX_ATTEMPTS: u32 = 3;
+
+/// Clients are built on first use, so starting, configuring and a no-change preview make no AWS
+/// call and read no credentials.
+pub struct AwsClients {
+    config: ProviderConfig,
+    sdk: OnceCell<SdkConfig>,
+    ecs: OnceCell<aws_sdk_ecs::Client>,
+}
+
+impl AwsClients {
+    pub fn new(config: ProviderConfig) -> Self {
+        Self {
+            config,
+            sdk: OnceCell::new(),
+            ecs: OnceCell::new(),
+        }
+    }
+
+    async fn sdk_config(&self) -> Result<&SdkConfig> {
+        let sdk = self
+            .sdk
+            .get_or_init(|| async {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS));
+                if let Some(region) = &self.config.region {
+                    loader = loader.region(Region::new(region.clone()));
+                }
+                if let Some(profile) = &self.config.profile {
+                    loader = loader.profile_name(profile);
+                }
+                if let Some(endpoint) = &self.config.endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                loader.load().await
+            })
+            .await;
+        if sdk.region().is_none() {
+            return Err(ProviderError::internal(
+                "no AWS region configured: set `pulumi config set fargate:region <region>` or AWS_REGION",
+            ));
+        }
+        Ok(sdk)
+    }
+
+    /// The region in force (for values AWS wants spelled out, such as the awslogs region).
+    pub async fn region(&self) -> Result<String> {
+        Ok(self
+            .sdk_config()
+            .await?
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_default())
+    }
+
+    pub async fn ecs(&self) -> Result<&aws_sdk_ecs::Client> {
+        let sdk = self.sdk_config().await?;
+        Ok(self
+            .ecs
+            .get_or_init(|| async { aws_sdk_ecs::Client::new(sdk) })
+            .await)
+    }
+}

@@ -1,0 +1,128 @@
+//! Short, named, operation-specific retries for AWS's eventual consistency (the SDK's standard
+//! retry mode already covers throttling and server errors).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ProviderError, Result};
+
+/// A retry rule: which error, for how long, how often.
+pub struct RetryRule {
+    /// Shown in logs and errors, e.g. "cluster still has services draining".
+    pub name: &'static str,
+    pub budget: Duration,
+    pub interval: Duration,
+}
+
+/// Runs `op` until it succeeds, fails with an error `retryable` rejects, or the budget is spent.
+/// Uses tokio time, so tests can pause the clock.
+pub async fn retry<T, E, F, Fut>(
+    rule: &RetryRule,
+    cancel: &CancellationToken,
+    mut op: F,
+    retryable: impl Fn(&E) -> bool,
+    into_error: impl Fn(E) -> ProviderError,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + rule.budget;
+    loop {
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) if retryable(&e) && tokio::time::Instant::now() + rule.interval <= deadline => {
+                tracing::debug!(rule = rule.name, "retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(rule.interval) => {}
+                    _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
+                }
+            }
+            Err(e) => {
+                let err = into_error(e);
+                return Err(if retryable_kind(&err) {
+                    ProviderError::Retryable(format!(
+                        "{err} (still failing after retrying for {:?}: {})",
+                        rule.budget, rule.name
+                    ))
+                } else {
+                    err
+                });
+            }
+        }
+    }
+}
+
+fn retryable_kind(e: &ProviderError) -> bool {
+    matches!(e, ProviderError::Retryable(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    const RULE: RetryRule = RetryRule {
+        name: "test condition",
+        budget: Duration::from_secs(10),
+        interval: Duration::from_secs(1),
+    };
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_until_success() {
+        let calls = AtomicU32::new(0);
+        let out = retry(
+            &RULE,
+            &CancellationToken::new(),
+            || async {
+                let n = calls.fetch_add(1, Ordering::SeqCst);
+                if n < 3 { Err("busy") } else { Ok(n) }
+            },
+            |e| *e == "busy",
+            |e| ProviderError::internal(e),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out, 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gives_up_after_the_budget() {
+        let calls = AtomicU32::new(0);
+        let start = tokio::time::Instant::now();
+        let err = retry(
+            &RULE,
+            &CancellationToken::new(),
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>("busy")
+            },
+            |_| true,
+            |e| ProviderError::Retryable(e.to_string()),
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("test condition"), "{err}");
+        assert_eq!(calls.load(Ordering::SeqCst), 11);
+        assert!(start.elapsed() <= Duration::from_secs(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_errors_are_not_retried() {
+        let calls = AtomicU32::new(0);
+        let _ = retry(
+            &RULE,
+            &CancellationToken::new(),
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err::<(), _>("fatal")
+            },
+            |e| *e == "busy",
+            |e| ProviderError::internal(e),
+        )
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,1001 @@
+//! `fargate:ecs:Service` — a Fargate service that keeps tasks running, optionally behind a
+//! load balancer, with rollouts that are waited for and reported honestly.
+//!
+//! Create and update wait for steady state by default and stream progress to the CLI. A
+//! rollback by the circuit breaker or tasks that cannot start fail the operation early with the
+//! stop reasons; a failure after AWS accepted the change is reported as a partial update
+//! (ErrorResourceInitFailed), so the next `up` continues from what exists.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_ecs::types as ecs;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::aws::ecs as ecs_api;
+use crate::aws::ecs_service::{default_wait_timeout, find_service, wait_for_steady_state};
+use crate::context::Ctx;
+use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
+use crate::naming::auto_name;
+use crate::resource::{CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json};
+use crate::validate;
+
+pub struct Service;
+
+/// A Fargate service: keeps `desiredCount` tasks of a task definition running in your
+/// subnets, registers them with load balancer target groups, and rolls out changes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ServiceArgs")]
+pub struct ServiceInputs {
+    /// Service name, unique in the cluster: up to 255 letters, digits, hyphens, underscores.
+    /// Defaults to the Pulumi resource name plus a random suffix. Changing it replaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// ARN (or name) of the cluster to run in. Changing it replaces the service.
+    pub cluster: String,
+    /// ARN of the task definition revision to run.
+    pub task_definition: String,
+    /// Number of tasks to keep running (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<u32>,
+    /// Leave `desiredCount` to an autoscaler: it is used only when the service is created, and
+    /// afterwards the provider neither diffs nor resets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_count_managed_by_autoscaler: Option<bool>,
+    /// Subnets, security groups and public IP of the tasks.
+    pub network: NetworkConfiguration,
+    /// Target groups the service registers its tasks with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load_balancers: Option<Vec<LoadBalancer>>,
+    /// How rollouts replace tasks, and the circuit breaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<DeploymentSettings>,
+    /// Seconds to ignore failing load balancer health checks after a task starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<u32>,
+    /// Fargate platform version, `LATEST` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_version: Option<String>,
+    /// Run on FARGATE and/or FARGATE_SPOT capacity instead of the FARGATE launch type.
+    /// Switching between the two modes replaces the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider_strategy: Option<Vec<CapacityProviderItem>>,
+    /// Allow `aws ecs execute-command` into the tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_execute_command: Option<bool>,
+    /// Copy tags to tasks from the `SERVICE` or the `TASK_DEFINITION`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<PropagateTags>,
+    /// Tags on the service, merged over the provider's `defaultTags`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Any change of this value starts a new deployment (e.g. to pick up a re-pushed tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_new_deployment: Option<String>,
+    /// Wait for the rollout to reach steady state (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for_steady_state: Option<bool>,
+}
+
+/// Where the tasks run on the network.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkConfiguration {
+    /// Subnet ids (`subnet-...`), 1 to 16.
+    pub subnets: Vec<String>,
+    /// Security group ids (`sg-...`), at most 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<String>>,
+    /// Give tasks public IPs (needed in public subnets without a NAT to pull images).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign_public_ip: Option<bool>,
+}
+
+/// A target group the service's tasks are registered with.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadBalancer {
+    /// ARN of the target group (target type `ip`).
+    pub target_group_arn: String,
+    /// Container that receives the traffic.
+    pub container_name: String,
+    /// Port on that container, 1 to 65535.
+    pub container_port: u32,
+}
+
+/// Rollout settings.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentSettings {
+    /// Lowest share of `desiredCount` kept running during a rollout, 0 to 100 (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_healthy_percent: Option<u32>,
+    /// Highest share of `desiredCount` running during a rollout, 100 to 200 (default 200).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_percent: Option<u32>,
+    /// Stop a failing rollout (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circuit_breaker: Option<bool>,
+    /// Roll back to the last good deployment when the circuit breaker trips (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<bool>,
+    /// The target group's deregistration delay in seconds (default 300); only sizes the
+    /// default wait timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deregistration_delay_seconds: Option<u32>,
+}
+
+/// One capacity provider and its share.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CapacityProviderItem {
+    /// `FARGATE` or `FARGATE_SPOT`.
+    pub capacity_provider: CapacityProvider,
+    /// Relative share of tasks, 0 to 1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    /// Tasks placed here before weights apply, 0 to 100000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<u32>,
+}
+
+/// Fargate capacity providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub enum CapacityProvider {
+    /// On-demand Fargate.
+    #[default]
+    #[serde(rename = "FARGATE")]
+    Fargate,
+    /// Interruptible, cheaper Fargate Spot.
+    #[serde(rename = "FARGATE_SPOT")]
+    FargateSpot,
+}
+
+/// Where tasks take their tags from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PropagateTags {
+    /// The service's tags.
+    #[serde(rename = "SERVICE")]
+    Service,
+    /// The task definition's tags.
+    #[serde(rename = "TASK_DEFINITION")]
+    TaskDefinition,
+    /// No propagation.
+    #[serde(rename = "NONE")]
+    None,
+}
+
+/// The running service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ServiceState")]
+pub struct ServiceOutputs {
+    #[serde(flatten)]
+    pub inputs: ServiceInputs,
+    /// ARN of the service; also the resource's id.
+    pub arn: String,
+    /// Tasks running at the end of the last operation.
+    #[serde(default)]
+    pub running_count: u32,
+    /// Every tag on the service, the provider's `defaultTags` included.
+    #[serde(default)]
+    pub tags_all: BTreeMap<String, String>,
+}
+
+const NAME_MAX: usize = 255;
+
+fn name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+fn range(
+    failures: &mut Vec<CheckFailure>,
+    property: &str,
+    value: Option<u32>,
+    min: u32,
+    max: u32,
+    what: &str,
+) {
+    if let Some(v) = value
+        && !(min..=max).contains(&v)
+    {
+        failures.push(CheckFailure::new(
+            property,
+            format!("{v} is out of range: {what} must be {min} to {max}"),
+        ));
+    }
+}
+
+fn prefixed_ids(failures: &mut Vec<CheckFailure>, property: &str, ids: &[String], prefix: &str) {
+    for (i, id) in ids.iter().enumerate() {
+        if is_known(id) && !id.starts_with(prefix) {
+            failures.push(CheckFailure::new(
+                format!("{property}[{i}]"),
+                format!("`{id}` is not a {prefix}... id"),
+            ));
+        }
+    }
+}
+
+/// Every validation rule; each failure names the property path and the value.
+pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
+    let mut f = Vec::new();
+    if let Some(name) = i.name.as_deref().filter(|n| is_known(n))
+        && (name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char))
+    {
+        f.push(CheckFailure::new(
+            "name",
+            format!("`{name}` is not a valid service name: use 1 to {NAME_MAX} letters, digits, hyphens and underscores"),
+        ));
+    }
+    if is_known(&i.cluster) && i.cluster.trim().is_empty() {
+        f.push(CheckFailure::new(
+            "cluster",
+            "a cluster ARN or name is required",
+        ));
+    }
+    if is_known(&i.task_definition)
+        && !validate::is_arn_of(&i.task_definition, "ecs")
+        && !i.task_definition.contains(':')
+    {
+        f.push(CheckFailure::new(
+            "taskDefinition",
+            format!(
+                "`{}` is not a task definition ARN or `family:revision`",
+                i.task_definition
+            ),
+        ));
+    }
+    range(
+        &mut f,
+        "desiredCount",
+        i.desired_count,
+        0,
+        5000,
+        "the desired count",
+    );
+    let subnets = &i.network.subnets;
+    if subnets.is_empty() || subnets.len() > 16 {
+        f.push(CheckFailure::new(
+            "network.subnets",
+            format!("{} subnets given; a service needs 1 to 16", subnets.len()),
+        ));
+    }
+    prefixed_ids(&mut f, "network.subnets", subnets, "subnet-");
+    if let Some(sgs) = &i.network.security_groups {
+        if sgs.len() > 5 {
+            f.push(CheckFailure::new(
+                "network.securityGroups",
+                format!("{} security groups given; at most 5", sgs.len()),
+            ));
+        }
+        prefixed_ids(&mut f, "network.securityGroups", sgs, "sg-");
+    }
+    for (n, lb) in i.load_balancers.iter().flatten().enumerate() {
+        if is_known(&lb.target_group_arn)
+            && !validate::is_arn_of(&lb.target_group_arn, "elasticloadbalancing")
+        {
+            f.push(CheckFailure::new(
+                format!("loadBalancers[{n}].targetGroupArn"),
+                format!("`{}` is not a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)", lb.target_group_arn),
+            ));
+        }
+        range(
+            &mut f,
+            &format!("loadBalancers[{n}].containerPort"),
+            Some(lb.container_port),
+            1,
+            65535,
+            "a port",
+        );
+    }
+    if let Some(d) = &i.deployment {
+        range(
+            &mut f,
+            "deployment.minimumHealthyPercent",
+            d.minimum_healthy_percent,
+            0,
+            100,
+            "the minimum healthy percent",
+        );
+        range(
+            &mut f,
+            "deployment.maximumPercent",
+            d.maximum_percent,
+            100,
+            200,
+            "the maximum percent",
+        );
+        if d.rollback == Some(true) && d.circuit_breaker == Some(false) {
+            f.push(CheckFailure::new(
+                "deployment.rollback",
+                "rollback needs the circuit breaker; set circuitBreaker: true",
+            ));
+        }
+        if d.minimum_healthy_percent == Some(100) && d.maximum_percent == Some(100) {
+            f.push(CheckFailure::new(
+                "deployment.maximumPercent",
+                "with minimumHealthyPercent 100, maximumPercent 100 leaves no room to start a new task: a rollout could never proceed",
+            ));
+        }
+    }
+    range(
+        &mut f,
+        "healthCheckGracePeriodSeconds",
+        i.health_check_grace_period_seconds,
+        0,
+        7200,
+        "the grace period (seconds)",
+    );
+    if let Some(cps) = &i.capacity_provider_strategy {
+        if cps.is_empty() {
+            f.push(CheckFailure::new(
+                "capacityProviderStrategy",
+                "give at least one capacity provider, or leave it out for the FARGATE launch type",
+            ));
+        }
+        for (n, c) in cps.iter().enumerate() {
+            range(
+                &mut f,
+                &format!("capacityProviderStrategy[{n}].weight"),
+                c.weight,
+                0,
+                1000,
+                "the weight",
+            );
+            range(
+                &mut f,
+                &format!("capacityProviderStrategy[{n}].base"),
+                c.base,
+                0,
+                100_000,
+                "the base",
+            );
+        }
+    }
+    if let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v))
+        && v != "LATEST"
+        && !v
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    {
+        f.push(CheckFailure::new(
+            "platformVersion",
+            format!("`{v}` is not a platform version; use LATEST or e.g. 1.4.0"),
+        ));
+    }
+    validate::tags("tags", i.tags.as_ref(), &mut f);
+    f
+}
+
+fn autoscaled(i: &ServiceInputs) -> bool {
+    i.desired_count_managed_by_autoscaler == Some(true)
+}
+
+fn wait_timeout(ctx: &Ctx, i: &ServiceInputs) -> Duration {
+    ctx.timeout.unwrap_or_else(|| {
+        let d = i.deployment.clone().unwrap_or_default();
+        default_wait_timeout(
+            i.desired_count.unwrap_or(1),
+            d.maximum_percent.unwrap_or(200),
+            i.health_check_grace_period_seconds.unwrap_or(0),
+            d.deregistration_delay_seconds.unwrap_or(300),
+        )
+    })
+}
+
+/// Deterministic per service: a create retried by the SDK or after a crash cannot make a twin.
+fn client_token(cluster: &str, name: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in cluster.bytes().chain([0]).chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("pulumi-fargate-{h:016x}")
+}
+
+fn network(i: &ServiceInputs) -> ecs::NetworkConfiguration {
+    let vpc = ecs::AwsVpcConfiguration::builder()
+        .set_subnets(Some(i.network.subnets.clone()))
+        .set_security_groups(i.network.security_groups.clone())
+        .assign_public_ip(if i.network.assign_public_ip == Some(true) {
+            ecs::AssignPublicIp::Enabled
+        } else {
+            ecs::AssignPublicIp::Disabled
+        })
+        .build()
+        .expect("subnets are set");
+    ecs::NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build()
+}
+
+fn load_balancers(i: &ServiceInputs) -> Vec<ecs::LoadBalancer> {
+    i.load_balancers
+        .iter()
+        .flatten()
+        .map(|lb| {
+            ecs::LoadBalancer::builder()
+                .target_group_arn(&lb.target_group_arn)
+                .container_name(&lb.container_name)
+                .container_port(lb.container_port as i32)
+                .build()
+        })
+        .collect()
+}
+
+fn deployment_configuration(i: &ServiceInputs) -> ecs::DeploymentConfiguration {
+    let d = i.deployment.clone().unwrap_or_default();
+    let breaker = d.circuit_breaker.unwrap_or(true);
+    ecs::DeploymentConfiguration::builder()
+        .minimum_healthy_percent(d.minimum_healthy_percent.unwrap_or(100) as i32)
+        .maximum_percent(d.maximum_percent.unwrap_or(200) as i32)
+        .deployment_circuit_breaker(
+            ecs::DeploymentCircuitBreaker::builder()
+                .enable(breaker)
+                .rollback(breaker && d.rollback.unwrap_or(true))
+                .build(),
+        )
+        .build()
+}
+
+fn capacity_providers(i: &ServiceInputs) -> Option<Vec<ecs::CapacityProviderStrategyItem>> {
+    i.capacity_provider_strategy.as_ref().map(|items| {
+        items
+            .iter()
+            .filter_map(|c| {
+                ecs::CapacityProviderStrategyItem::builder()
+                    .capacity_provider(match c.capacity_provider {
+                        CapacityProvider::Fargate => "FARGATE",
+                        CapacityProvider::FargateSpot => "FARGATE_SPOT",
+                    })
+                    .set_weight(c.weight.map(|w| w as i32))
+                    .set_base(c.base.map(|b| b as i32))
+                    .build()
+                    .ok()
+            })
+            .collect()
+    })
+}
+
+fn propagate(p: PropagateTags) -> ecs::PropagateTags {
+    match p {
+        PropagateTags::Service => ecs::PropagateTags::Service,
+        PropagateTags::TaskDefinition => ecs::PropagateTags::TaskDefinition,
+        PropagateTags::None => ecs::PropagateTags::None,
+    }
+}
+
+impl Service {
+    fn outputs(
+        inputs: &ServiceInputs,
+        arn: String,
+        running: i32,
+        tags_all: BTreeMap<String, String>,
+    ) -> ServiceOutputs {
+        ServiceOutputs {
+            inputs: inputs.clone(),
+            arn,
+            running_count: u32::try_from(running).unwrap_or(0),
+            tags_all,
+        }
+    }
+
+    /// Waits for the rollout; a failure keeps id and outputs in state (ErrorResourceInitFailed).
+    async fn settle(
+        ctx: &Ctx,
+        client: &aws_sdk_ecs::Client,
+        inputs: &ServiceInputs,
+        outputs: ServiceOutputs,
+        verb: &str,
+    ) -> Result<ServiceOutputs> {
+        if inputs.wait_for_steady_state == Some(false) {
+            return Ok(outputs);
+        }
+        let timeout = wait_timeout(ctx, inputs);
+        ctx.log
+            .status(format!(
+                "waiting up to {}s for the {verb} to reach steady state",
+                timeout.as_secs()
+            ))
+            .await;
+        let name = inputs.name.clone().unwrap_or_default();
+        match wait_for_steady_state(
+            client,
+            &inputs.cluster,
+            &name,
+            &inputs.task_definition,
+            timeout,
+            &ctx.log,
+            &ctx.cancel,
+        )
+        .await
+        {
+            Ok(service) => {
+                let mut outputs = outputs;
+                outputs.running_count = u32::try_from(service.running_count()).unwrap_or(0);
+                Ok(outputs)
+            }
+            Err(reasons) => Err(ProviderError::InitFailed {
+                id: outputs.arn.clone(),
+                outputs: to_json(&outputs),
+                reasons: reasons
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, r)| {
+                        if n == 0 {
+                            format!("service {name} {verb} did not reach steady state: {r}")
+                        } else {
+                            r
+                        }
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for Service {
+    const TOKEN: &'static str = "fargate:ecs:Service";
+    const REPLACE_ON_CHANGES: &'static [&'static str] = &["name", "cluster"];
+    type Inputs = ServiceInputs;
+    type Outputs = ServiceOutputs;
+
+    fn check(
+        &self,
+        mut news: ServiceInputs,
+        olds: Option<&ServiceInputs>,
+        ctx: &CheckContext<'_>,
+    ) -> Result<ServiceInputs, Vec<CheckFailure>> {
+        if news.name.is_none() {
+            news.name = Some(
+                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
+                    (Some(old), _) => old,
+                    (None, Some(p)) => p.to_string(),
+                    (None, None) => auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char),
+                },
+            );
+        }
+        news.desired_count.get_or_insert(1);
+        if news.tags.as_ref().is_some_and(BTreeMap::is_empty) {
+            news.tags = None;
+        }
+        let failures = validate(&news);
+        if failures.is_empty() {
+            Ok(news)
+        } else {
+            Err(failures)
+        }
+    }
+
+    fn diff(&self, input: &DiffInput<'_>) -> Diff {
+        let mut old = input.old_inputs.clone();
+        let mut new = input.news.clone();
+        if input.news.get("desiredCountManagedByAutoscaler") == Some(&serde_json::Value::Bool(true))
+        {
+            // The autoscaler owns the count: never diff it.
+            for v in [&mut old, &mut new] {
+                if let Some(m) = v.as_object_mut() {
+                    m.remove("desiredCount");
+                }
+            }
+        }
+        let mut diff = diff_inputs(&old, &new, Self::REPLACE_ON_CHANGES);
+        // Launch type vs capacity providers is fixed at creation.
+        let has_cps = |v: &serde_json::Value| {
+            v.get("capacityProviderStrategy")
+                .is_some_and(|c| !c.is_null())
+        };
+        if has_cps(&old) != has_cps(&new) {
+            diff.replaces.insert("capacityProviderStrategy".into());
+        }
+        diff
+    }
+
+    async fn create(&self, ctx: &Ctx, inputs: &ServiceInputs) -> Result<(String, ServiceOutputs)> {
+        let client = ctx.aws.ecs().await?;
+        let name = inputs.name.clone().unwrap_or_default();
+        let tags_all = ctx.tags_all(inputs.tags.as_ref());
+        let cps = capacity_providers(inputs);
+        let mut request = client
+            .create_service()
+            .cluster(&inputs.cluster)
+            .service_name(&name)
+            .task_definition(&inputs.task_definition)
+            .desired_count(inputs.desired_count.unwrap_or(1) as i32)
+            .network_configuration(network(inputs))
+            .set_load_balancers(
+                inputs
+                    .load_balancers
+                    .as_ref()
+                    .map(|_| load_balancers(inputs)),
+            )
+            .deployment_configuration(deployment_configuration(inputs))
+            .set_health_check_grace_period_seconds(
+                inputs.health_check_grace_period_seconds.map(|s| s as i32),
+            )
+            .set_platform_version(inputs.platform_version.clone())
+            .set_enable_execute_command(inputs.enable_execute_command)
+            .set_propagate_tags(inputs.propagate_tags.map(propagate))
+            .set_tags((!tags_all.is_empty()).then(|| ecs_api::to_ecs_tags(&tags_all)))
+            .client_token(client_token(&inputs.cluster, &name));
+        request = match cps {
+            Some(items) => request.set_capacity_provider_strategy(Some(items)),
+            None => request.launch_type(ecs::LaunchType::Fargate),
+        };
+        let out = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:CreateService", &e, &[]))?;
+        let service = out
+            .service()
+            .ok_or_else(|| ProviderError::internal("ecs:CreateService returned no service"))?;
+        let arn = service.service_arn().unwrap_or_default().to_string();
+        ctx.log.status(format!("created service {arn}")).await;
+        let outputs = Self::outputs(inputs, arn.clone(), service.running_count(), tags_all);
+        let outputs = Self::settle(ctx, client, inputs, outputs, "creation").await?;
+        Ok((arn, outputs))
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        olds: Option<(&ServiceInputs, &ServiceOutputs)>,
+    ) -> Result<Option<(ServiceInputs, ServiceOutputs)>> {
+        let client = ctx.aws.ecs().await?;
+        // Import ids may be `cluster/service`; refresh has the cluster in state.
+        let (cluster, service_id) = match olds {
+            Some((i, _)) => (i.cluster.clone(), id.to_string()),
+            None => match id.split_once('/') {
+                Some((c, s)) if !id.starts_with("arn:") => (c.to_string(), s.to_string()),
+                _ => {
+                    // arn:aws:ecs:region:acct:service/cluster/name
+                    let parts: Vec<&str> = id.rsplit('/').collect();
+                    (
+                        parts.get(1).copied().unwrap_or("default").to_string(),
+                        id.to_string(),
+                    )
+                }
+            },
+        };
+        let Some(svc) = find_service(client, &cluster, &service_id).await? else {
+            return Ok(None);
+        };
+        let tags_all = ecs_api::from_ecs_tags(svc.tags());
+        let mut inputs = olds
+            .map(|(i, _)| i.clone())
+            .unwrap_or_else(|| ServiceInputs {
+                cluster: svc.cluster_arn().unwrap_or(&cluster).to_string(),
+                ..Default::default()
+            });
+        // Overlay what AWS reports; what it leaves out keeps the program's value.
+        inputs.name = svc.service_name().map(str::to_string).or(inputs.name);
+        if let Some(td) = svc.task_definition() {
+            inputs.task_definition = td.to_string();
+        }
+        if !autoscaled(&inputs) || olds.is_none() {
+            inputs.desired_count = Some(u32::try_from(svc.desired_count()).unwrap_or(0));
+        }
+        if let Some(vpc) = svc
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+        {
+            inputs.network.subnets = vpc.subnets().to_vec();
+            if !vpc.security_groups().is_empty() || inputs.network.security_groups.is_some() {
+                inputs.network.security_groups = Some(vpc.security_groups().to_vec());
+            }
+            if let Some(ip) = vpc.assign_public_ip() {
+                let public = *ip == ecs::AssignPublicIp::Enabled;
+                if public || inputs.network.assign_public_ip.is_some() {
+                    inputs.network.assign_public_ip = Some(public);
+                }
+            }
+        }
+        let lbs: Vec<LoadBalancer> = svc
+            .load_balancers()
+            .iter()
+            .map(|lb| LoadBalancer {
+                target_group_arn: lb.target_group_arn().unwrap_or_default().to_string(),
+                container_name: lb.container_name().unwrap_or_default().to_string(),
+                container_port: lb.container_port().map(|p| p as u32).unwrap_or(0),
+            })
+            .collect();
+        if !lbs.is_empty() || inputs.load_balancers.is_some() {
+            inputs.load_balancers = Some(lbs);
+        }
+        inputs.tags = crate::tags::own_tags(&tags_all, inputs.tags.as_ref(), &ctx.default_tags);
+        let outputs = Self::outputs(
+            &inputs,
+            svc.service_arn().unwrap_or(id).to_string(),
+            svc.running_count(),
+            tags_all,
+        );
+        Ok(Some((inputs, outputs)))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        olds: &ServiceOutputs,
+        news: &ServiceInputs,
+    ) -> Result<ServiceOutputs> {
+        let client = ctx.aws.ecs().await?;
+        let name = news.name.clone().unwrap_or_default();
+        let tags_all = ctx.tags_all(news.tags.as_ref());
+        if tags_all != olds.tags_all {
+            ecs_api::sync_tags(client, id, &olds.tags_all, &tags_all).await?;
+        }
+        let old = &olds.inputs;
+        let service_changed = {
+            let strip = |i: &ServiceInputs| ServiceInputs {
+                tags: None,
+                wait_for_steady_state: None,
+                desired_count: if autoscaled(news) {
+                    None
+                } else {
+                    i.desired_count
+                },
+                ..i.clone()
+            };
+            strip(old) != strip(news)
+        };
+        let mut outputs =
+            Self::outputs(news, olds.arn.clone(), olds.running_count as i32, tags_all);
+        if !service_changed {
+            return Ok(outputs);
+        }
+        let mut request = client
+            .update_service()
+            .cluster(&news.cluster)
+            .service(&name)
+            .task_definition(&news.task_definition)
+            .network_configuration(network(news))
+            .deployment_configuration(deployment_configuration(news))
+            .set_health_check_grace_period_seconds(
+                news.health_check_grace_period_seconds.map(|s| s as i32),
+            )
+            .set_platform_version(news.platform_version.clone())
+            .set_enable_execute_command(news.enable_execute_command)
+            .set_propagate_tags(news.propagate_tags.map(propagate))
+            .set_capacity_provider_strategy(capacity_providers(news));
+        if !autoscaled(news) {
+            request = request.desired_count(news.desired_count.unwrap_or(1) as i32);
+        }
+        if news.load_balancers != old.load_balancers {
+            request = request.set_load_balancers(Some(load_balancers(news)));
+        }
+        if news.force_new_deployment != old.force_new_deployment
+            && news.force_new_deployment.is_some()
+        {
+            request = request.force_new_deployment(true);
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:UpdateService", &e, &[]))?;
+        if let Some(s) = out.service() {
+            outputs.running_count = u32::try_from(s.running_count()).unwrap_or(0);
+        }
+        ctx.log.info(format!("updated service {name}")).await;
+        Self::settle(ctx, client, news, outputs, "update").await
+    }
+
+    async fn delete(&self, ctx: &Ctx, id: &str, olds: &ServiceOutputs) -> Result<()> {
+        let client = ctx.aws.ecs().await?;
+        let cluster = &olds.inputs.cluster;
+        let Some(svc) = find_service(client, cluster, id).await? else {
+            return Ok(());
+        };
+        if svc.desired_count() > 0 {
+            ctx.log.status("scaling to 0 before deleting").await;
+            match client
+                .update_service()
+                .cluster(cluster)
+                .service(id)
+                .desired_count(0)
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        aws_error_code(&e),
+                        Some("ServiceNotFoundException" | "ServiceNotActiveException")
+                    ) =>
+                {
+                    return Ok(());
+                }
+                Err(e) => return Err(ProviderError::from_aws("ecs:UpdateService", &e, &[])),
+            }
+        }
+        match client
+            .delete_service()
+            .cluster(cluster)
+            .service(id)
+            .force(true)
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    aws_error_code(&e),
+                    Some(
+                        "ServiceNotFoundException"
+                            | "ServiceNotActiveException"
+                            | "ClusterNotFoundException"
+                    )
+                ) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(ProviderError::from_aws("ecs:DeleteService", &e, &[])),
+        }
+        // ECS keeps a deleted service DRAINING until its tasks stop; wait, but boundedly.
+        let timeout = ctx.timeout.unwrap_or(Duration::from_secs(600));
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match find_service(client, cluster, id).await? {
+                None => return Ok(()),
+                Some(s) if s.status() == Some("INACTIVE") => return Ok(()),
+                Some(s) => {
+                    ctx.log
+                        .status(format!(
+                            "deleting: {} ({} running)",
+                            s.status().unwrap_or("?"),
+                            s.running_count()
+                        ))
+                        .await
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ProviderError::Retryable(format!(
+                    "service {id} still draining after {}s; run `pulumi destroy` again to keep waiting",
+                    timeout.as_secs()
+                )));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(crate::aws::ecs_service::poll_interval(timeout)) => {}
+                _ = ctx.cancel.cancelled() => return Err(ProviderError::Cancelled),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{ChangeKind, DynResource};
+    use serde_json::json;
+
+    fn base() -> serde_json::Value {
+        json!({
+            "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+            "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:3",
+            "network": {"subnets": ["subnet-1", "subnet-2"], "securityGroups": ["sg-1"]},
+            "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc", "containerName": "api", "containerPort": 8080}],
+        })
+    }
+
+    fn ctx<'a>() -> CheckContext<'a> {
+        CheckContext {
+            name: "api",
+            random_seed: b"s",
+            proposed_name: None,
+            has_unknowns: false,
+        }
+    }
+
+    fn failure_for(v: serde_json::Value, property: &str) -> CheckFailure {
+        let failures = DynResource::check(&Service, v, None, &ctx()).expect_err("should fail");
+        failures
+            .iter()
+            .find(|f| f.property == property)
+            .cloned()
+            .unwrap_or_else(|| panic!("no failure for {property}: {failures:?}"))
+    }
+
+    #[test]
+    fn good_inputs_pass_with_defaults() {
+        let checked = DynResource::check(&Service, base(), None, &ctx()).unwrap();
+        assert_eq!(checked["desiredCount"], json!(1));
+        assert!(checked["name"].as_str().unwrap().starts_with("api-"));
+    }
+
+    #[test]
+    fn validation_rules() {
+        let mut v = base();
+        v["network"]["subnets"] = json!([]);
+        failure_for(v, "network.subnets");
+        let mut v = base();
+        v["network"]["subnets"] = json!(["vpc-1"]);
+        assert!(
+            failure_for(v, "network.subnets[0]")
+                .reason
+                .contains("vpc-1")
+        );
+        let mut v = base();
+        v["loadBalancers"][0]["containerPort"] = json!(0);
+        failure_for(v, "loadBalancers[0].containerPort");
+        let mut v = base();
+        v["loadBalancers"][0]["targetGroupArn"] = json!("my-tg");
+        failure_for(v, "loadBalancers[0].targetGroupArn");
+        let mut v = base();
+        v["deployment"] = json!({"minimumHealthyPercent": 150});
+        failure_for(v, "deployment.minimumHealthyPercent");
+        let mut v = base();
+        v["deployment"] = json!({"minimumHealthyPercent": 100, "maximumPercent": 100});
+        failure_for(v, "deployment.maximumPercent");
+        let mut v = base();
+        v["taskDefinition"] = json!("api");
+        failure_for(v, "taskDefinition");
+        let mut v = base();
+        v["capacityProviderStrategy"] = json!([{"capacityProvider": "SPOT"}]);
+        assert!(
+            failure_for(v, "capacityProviderStrategy[0].capacityProvider")
+                .reason
+                .contains("FARGATE_SPOT")
+        );
+        let mut v = base();
+        v["platformVersion"] = json!("newest");
+        failure_for(v, "platformVersion");
+    }
+
+    fn diff(old: serde_json::Value, new: serde_json::Value) -> Diff {
+        let defaults = BTreeMap::new();
+        Resource::diff(
+            &Service,
+            &DiffInput {
+                old_inputs: &old,
+                old_outputs: &json!({}),
+                news: &new,
+                default_tags: &defaults,
+            },
+        )
+    }
+
+    #[test]
+    fn diff_classification() {
+        let old = DynResource::check(&Service, base(), None, &ctx()).unwrap();
+        let mut new = old.clone();
+        new["desiredCount"] = json!(3);
+        let d = diff(old.clone(), new);
+        assert!(!d.is_replace());
+        assert_eq!(d.changes.get("desiredCount"), Some(&ChangeKind::Update));
+        let mut new = old.clone();
+        new["taskDefinition"] = json!("arn:aws:ecs:us-east-1:123456789012:task-definition/api:4");
+        assert!(!diff(old.clone(), new).is_replace());
+        let mut new = old.clone();
+        new["cluster"] = json!("other");
+        assert!(diff(old.clone(), new).is_replace());
+        let mut new = old.clone();
+        new["name"] = json!("renamed");
+        assert!(diff(old.clone(), new).is_replace());
+        let mut new = old.clone();
+        new["capacityProviderStrategy"] = json!([{"capacityProvider": "FARGATE_SPOT"}]);
+        assert!(diff(old.clone(), new).is_replace());
+    }
+
+    #[test]
+    fn autoscaled_desired_count_is_never_diffed() {
+        let mut old = DynResource::check(&Service, base(), None, &ctx()).unwrap();
+        old["desiredCountManagedByAutoscaler"] = json!(true);
+        let mut new = old.clone();
+        new["desiredCount"] = json!(7);
+        assert!(!diff(old, new).has_changes());
+    }
+
+    #[test]
+    fn client_token_is_stable_and_short() {
+        let t = client_token("c", "svc");
+        assert_eq!(t, client_token("c", "svc"));
+        assert_ne!(t, client_token("c", "svc2"));
+        assert!(t.len() <= 36);
+    }
+}

@@ -1,0 +1,20 @@
+# Sourced by every script: pinned versions, cache locations and the offline/loopback environment.
+# shellcheck shell=bash
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export REPO_ROOT
+export PULUMI_VERSION="v3.274.1"
+export MOTO_VERSION="5.2.5"
+export SOTEX_CACHE="${SOTEX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-rs-fargate}"
+export PULUMI_CLI_DIR="$SOTEX_CACHE/pulumi-cli/$PULUMI_VERSION"
+export MOTO_VENV="$SOTEX_CACHE/moto-venv/$MOTO_VERSION"
+
+# Offline and loopback only: no update checks, no plugin downloads, no instance metadata.
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+export AWS_EC2_METADATA_DISABLED=true
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_DEFAULT_REGION="$AWS_REGION"
+export PATH="$PULUMI_CLI_DIR:$PATH"

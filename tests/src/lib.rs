@@ -1,0 +1,22 @@
+//! End-to-end test harness: the real `pulumi` CLI, our provider and language host, and a moto
+//! server per test, all on loopback.
+//!
+//! - [`tools`]: where the pinned CLI, moto and our built binaries are.
+//! - [`Moto`]: a moto server on a free port, killed on drop.
+//! - [`AwsRecorder`]: a recording proxy in front of moto (`ecs:CreateCluster`, ...).
+//! - [`PulumiProject`]: a temp project, home and file backend; `pulumi` subcommands.
+//! - [`EcsProbe`] / [`ecs_client`]: check the emulator directly with aws-sdk-ecs.
+
+pub mod aws;
+mod http;
+pub mod moto;
+pub mod preview;
+pub mod pulumi;
+pub mod recorder;
+pub mod tools;
+
+pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
+pub use moto::Moto;
+pub use preview::{Preview, PreviewStep, exported_resources};
+pub use pulumi::{CmdOutput, PulumiProject};
+pub use recorder::{AwsCall, AwsRecorder, is_mutating};
