@@ -1,5 +1,6 @@
 //! Test program for ECS: a cluster, a task definition and a Fargate service, from config.
-//! Config (project namespace): `image`, `desiredCount`, `cpu`, `memory`, `subnets` (list),
+//! Config (project namespace): `image`, `desiredCount`, `cpu`, `memory`, `subnets` and
+//! `securityGroups` (lists),
 //! `createTimeout` (e.g. "20s"), `keepRevisions`.
 
 use std::process::ExitCode;
@@ -16,9 +17,8 @@ fn main() -> ExitCode {
         let desired: u32 = config.get("desiredCount")?.unwrap_or(1);
         let cpu: u32 = config.get("cpu")?.unwrap_or(256);
         let memory: u32 = config.get("memory")?.unwrap_or(512);
-        let subnets: Vec<String> = config
-            .get("subnets")?
-            .unwrap_or_else(|| vec!["subnet-12345678".into()]);
+        let subnets: Vec<String> = config.require("subnets")?;
+        let security_groups: Vec<String> = config.require("securityGroups")?;
         let timeouts = config
             .get::<String>("createTimeout")?
             .map(|t| CustomTimeouts {
@@ -66,7 +66,12 @@ fn main() -> ExitCode {
                 .set("cluster", Some(&cluster.arn))
                 .set("taskDefinition", Some(&td_arn))
                 .set("desiredCount", Some(&Output::new(desired)))
-                .set("network", Some(&Output::new(json!({"subnets": subnets}))))
+                .set(
+                    "network",
+                    Some(&Output::new(
+                        json!({"subnets": subnets, "securityGroups": security_groups}),
+                    )),
+                )
                 .into_vec(),
             ResourceOptions {
                 custom_timeouts: timeouts,

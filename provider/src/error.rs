@@ -1,6 +1,5 @@
 //! The one error type of the provider, with the kinds the Pulumi engine understands.
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde_json::Value as Json;
 
@@ -73,16 +72,37 @@ impl ProviderError {
     ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
+        R: std::fmt::Debug + 'static,
     {
         let code = aws_error_code(err);
-        let message = format!("{operation}: {}", DisplayErrorContext(err));
+        // A service error reads best as its code and message; anything else (network, timeout)
+        // needs the whole chain of causes.
+        let message = match err.as_service_error() {
+            Some(e) => format!(
+                "{operation} failed: {}: {}",
+                e.code().unwrap_or("error"),
+                e.message().unwrap_or("no message")
+            ),
+            None => format!("{operation} failed: {}", error_chain(err)),
+        };
         match code {
             Some(c) if not_found_codes.contains(&c) => Self::NotFound(message),
             Some(c) if is_throttling(c) => Self::Retryable(message),
             _ => Self::Internal(message),
         }
     }
+}
+
+/// An error and its causes on one line, without the SDK's debug dump of the raw response.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.dedup();
+    parts.join(": ")
 }
 
 /// The service error code (e.g. `ClusterNotFoundException`), if the error came from AWS.

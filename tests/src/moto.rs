@@ -156,16 +156,63 @@ enum Exit {
     Failed(String),
 }
 
-/// Kills a child started with `process_group(0)` and everything in its group, then reaps it.
+/// Kills a child started with `process_group(0)`, everything in its group and all its
+/// descendants (pulumi starts plugins in process groups of their own), then reaps it.
 pub(crate) fn kill_group(child: &mut Child) {
     if let Ok(pid) = libc::pid_t::try_from(child.id()) {
-        // SAFETY: plain syscall; the group id is our child's pid, so only its group is signalled.
+        let mut victims = descendants(pid);
+        victims.push(pid);
+        // SAFETY: plain syscalls on our child's group and on processes descended from it.
         unsafe {
             libc::killpg(pid, libc::SIGKILL);
+            for p in victims {
+                libc::kill(p, libc::SIGKILL);
+            }
         }
     }
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Every live descendant of `root`, from `/proc/<pid>/stat`'s parent field.
+fn descendants(root: libc::pid_t) -> Vec<libc::pid_t> {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<libc::pid_t>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid ...`; comm may contain spaces and parentheses.
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<libc::pid_t>().ok());
+            if let Some(ppid) = ppid {
+                parent_of.push((pid, ppid));
+            }
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// Removes inherited AWS settings (profiles, endpoints, credentials) from a command's environment.

@@ -168,6 +168,12 @@ impl PulumiProject {
         self
     }
 
+    /// How long one `pulumi` run may take before it and its plugins are killed.
+    pub fn set_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = timeout;
+        self
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -16,6 +16,11 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Prints what the provider called since the last `clear` (shown when the test fails).
+fn show(recorder: &AwsRecorder, phase: &str) {
+    println!("AWS calls during {phase}: {:?}\n", recorder.operations());
+}
+
 fn outputs(project: &mut PulumiProject) -> (String, String) {
     let out = project.stack_output_json();
     let arn = out["clusterArn"]
@@ -40,9 +45,10 @@ fn cluster_lifecycle() {
     project.config_set_path("tags.env", "dev");
     project.config_set("containerInsights", "enabled");
 
-    // Preview: one cluster to create, and nothing changed in AWS.
+    // Preview: one cluster to create, and not a single AWS call.
     recorder.clear();
     let preview = project.preview_json();
+    show(&recorder, "the first preview");
     let steps = preview.steps_of_type(CLUSTER);
     assert_eq!(steps.len(), 1, "steps: {:?}", preview.summary());
     assert_eq!(
@@ -50,9 +56,9 @@ fn cluster_lifecycle() {
         ("create", "main")
     );
     assert_eq!(
-        recorder.mutating_operations(),
+        recorder.operations(),
         Vec::<String>::new(),
-        "preview changed AWS"
+        "preview called AWS"
     );
     assert!(
         ecs.active_clusters().is_empty(),
@@ -62,6 +68,7 @@ fn cluster_lifecycle() {
     // Up: the cluster exists with the tags and settings, and the outputs name it.
     recorder.clear();
     project.up();
+    show(&recorder, "the first up");
     assert_eq!(
         recorder.count("ecs:CreateCluster"),
         1,
@@ -98,7 +105,12 @@ fn cluster_lifecycle() {
     // Nothing to do on a second look.
     recorder.clear();
     project.preview_expect_no_changes();
-    assert_eq!(recorder.mutating_operations(), Vec::<String>::new());
+    show(&recorder, "preview --expect-no-changes");
+    assert_eq!(
+        recorder.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
 
     // Changing tags updates in place.
     project.config_set_path("tags.team", "infra");
@@ -115,6 +127,7 @@ fn cluster_lifecycle() {
     assert!(steps[0].replace_reasons.is_empty(), "{:?}", steps[0].raw);
     recorder.clear();
     project.up();
+    show(&recorder, "the tag update");
     let mutating = recorder.mutating_operations();
     assert!(
         !mutating
@@ -140,6 +153,7 @@ fn cluster_lifecycle() {
     ecs.delete_cluster(&arn);
     recorder.clear();
     project.refresh();
+    show(&recorder, "refresh");
     assert_eq!(
         recorder.mutating_operations(),
         Vec::<String>::new(),
@@ -155,6 +169,7 @@ fn cluster_lifecycle() {
     // Up recreates it.
     recorder.clear();
     project.up();
+    show(&recorder, "the recreating up");
     assert_eq!(
         recorder.count("ecs:CreateCluster"),
         1,
@@ -186,6 +201,7 @@ fn cluster_lifecycle() {
     // Destroy: nothing left in moto or in the state.
     recorder.clear();
     project.destroy();
+    show(&recorder, "destroy");
     assert_eq!(
         recorder.count("ecs:DeleteCluster"),
         1,

@@ -66,8 +66,25 @@ fn is_hopeless(reason: &str) -> bool {
 /// Stopped tasks of the new deployment with essential-container exits before we give up.
 const ESSENTIAL_EXITS_TOLERATED: usize = 2;
 
-/// Assesses one poll: the service, and the stopped tasks of its newest deployment (if any).
-pub fn assess(service: &Service, expected_task_definition: &str, stopped: &[Task]) -> Rollout {
+/// The deployment a rollout is about: the PRIMARY deployment named in the CreateService /
+/// UpdateService answer. Waiting on its id (not on "whatever is primary now") keeps a stale
+/// read right after the update from looking steady, and makes a rollback visible.
+pub fn primary_deployment_id(service: &Service) -> Option<String> {
+    service
+        .deployments()
+        .iter()
+        .find(|d| d.status() == Some("PRIMARY"))
+        .and_then(|d| d.id().map(str::to_string))
+}
+
+/// Assesses one poll: the service, the deployment we started (and whether an earlier poll saw
+/// it: right after an update a read may still predate it), and stopped tasks of it.
+pub fn assess(
+    service: &Service,
+    ours: Option<&str>,
+    seen_ours_before: bool,
+    stopped: &[Task],
+) -> Rollout {
     if service.status() == Some("INACTIVE") || service.status() == Some("DRAINING") {
         return Rollout::Failed(vec![format!(
             "the service is {} (deleted outside Pulumi?)",
@@ -76,32 +93,33 @@ pub fn assess(service: &Service, expected_task_definition: &str, stopped: &[Task
     }
     let deployments = service.deployments();
     let primary = deployments.iter().find(|d| d.status() == Some("PRIMARY"));
+    let our = match ours {
+        Some(id) => deployments.iter().find(|d| d.id() == Some(id)),
+        None => primary,
+    };
+    let replaced = match (ours, primary) {
+        (Some(id), Some(p)) => p.id() != Some(id),
+        _ => false,
+    };
     let mut reasons = Vec::new();
-    if let Some(p) = primary {
-        let rolled_back = p
-            .task_definition()
-            .is_some_and(|td| td != expected_task_definition)
-            && deployments.iter().any(|d| {
-                d.task_definition() == Some(expected_task_definition)
-                    && d.rollout_state().map(|r| r.as_str()) == Some("FAILED")
-            });
-        if p.rollout_state().map(|r| r.as_str()) == Some("FAILED") || rolled_back {
-            reasons.push(match (rolled_back, p.rollout_state_reason()) {
-                (true, _) => format!(
-                    "the deployment circuit breaker rolled the service back to {}",
-                    p.task_definition().unwrap_or_default()
-                ),
-                (false, Some(r)) => format!("rollout failed: {r}"),
-                (false, None) => "rollout failed".to_string(),
-            });
-            if let Some(r) = deployments
-                .iter()
-                .filter(|d| d.task_definition() == Some(expected_task_definition))
-                .find_map(|d| d.rollout_state_reason())
-                .filter(|_| rolled_back)
-            {
-                reasons.push(r.to_string());
-            }
+    let failed = our.is_some_and(|d| d.rollout_state().map(|r| r.as_str()) == Some("FAILED"));
+    if failed || (replaced && our.is_none() && seen_ours_before) {
+        if replaced && let Some(p) = primary {
+            reasons.push(format!(
+                "the deployment circuit breaker rolled the service back to {}",
+                p.task_definition()
+                    .unwrap_or("the previous task definition")
+            ));
+        }
+        match our.and_then(|d| d.rollout_state_reason()) {
+            Some(r) if failed => reasons.push(format!("rollout failed: {r}")),
+            _ if failed => reasons.push("rollout failed".to_string()),
+            _ => {}
+        }
+        if reasons.is_empty() {
+            reasons.push(
+                "our deployment was replaced by another one (changed outside Pulumi?)".into(),
+            );
         }
     }
     let stop_reasons: Vec<String> = stopped.iter().map(describe_stopped_task).collect();
@@ -129,10 +147,9 @@ pub fn assess(service: &Service, expected_task_definition: &str, stopped: &[Task
     };
     let rollout_done = p.rollout_state().is_none_or(|r| r.as_str() == "COMPLETED");
     if deployments.len() == 1
-        && p.task_definition()
-            .is_none_or(|td| td == expected_task_definition)
+        && !replaced
         && service.running_count() == service.desired_count()
-        && service.pending_count() == 0
+        && service.pending_count() <= 0
         && rollout_done
     {
         Rollout::Steady
@@ -250,7 +267,7 @@ pub async fn wait_for_steady_state(
     client: &Client,
     cluster: &str,
     service_name: &str,
-    expected_task_definition: &str,
+    our_deployment: Option<&str>,
     timeout: Duration,
     log: &ResourceLog,
     cancel: &CancellationToken,
@@ -259,6 +276,7 @@ pub async fn wait_for_steady_state(
     let interval = poll_interval(timeout);
     let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
     let mut seen_events = BTreeSet::new();
+    let mut seen_ours = false;
     loop {
         let service = match find_service(client, cluster, service_name).await {
             Ok(Some(s)) => s,
@@ -292,7 +310,10 @@ pub async fn wait_for_steady_state(
                 Vec::new()
             }
         };
-        match assess(&service, expected_task_definition, &stopped) {
+        let verdict = assess(&service, our_deployment, seen_ours, &stopped);
+        seen_ours |= our_deployment
+            .is_none_or(|id| service.deployments().iter().any(|d| d.id() == Some(id)));
+        match verdict {
             Rollout::Steady => return Ok(service),
             Rollout::Failed(reasons) => return Err(reasons),
             Rollout::InProgress => {}
@@ -320,6 +341,10 @@ mod tests {
     const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1";
     const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/api:2";
 
+    fn id(td: &str) -> String {
+        format!("ecs-svc/{td}")
+    }
+
     fn deployment(
         status: &str,
         td: &str,
@@ -327,7 +352,7 @@ mod tests {
         reason: Option<&str>,
     ) -> Deployment {
         Deployment::builder()
-            .id(format!("ecs-svc/{td}"))
+            .id(id(td))
             .status(status)
             .task_definition(td)
             .set_rollout_state(rollout)
@@ -358,7 +383,7 @@ mod tests {
                 None,
             )],
         );
-        assert_eq!(assess(&s, TD2, &[]), Rollout::Steady);
+        assert_eq!(assess(&s, Some(&id(TD2)), false, &[]), Rollout::Steady);
     }
 
     #[test]
@@ -377,9 +402,9 @@ mod tests {
                 deployment("ACTIVE", TD1, Some(DeploymentRolloutState::Completed), None),
             ],
         );
-        assert_eq!(assess(&s, TD2, &[]), Rollout::InProgress);
+        assert_eq!(assess(&s, Some(&id(TD2)), false, &[]), Rollout::InProgress);
         let s = service(1, 2, 1, vec![deployment("PRIMARY", TD2, None, None)]);
-        assert_eq!(assess(&s, TD2, &[]), Rollout::InProgress);
+        assert_eq!(assess(&s, Some(&id(TD2)), false, &[]), Rollout::InProgress);
     }
 
     #[test]
@@ -403,7 +428,7 @@ mod tests {
                 ),
             ],
         );
-        let Rollout::Failed(reasons) = assess(&s, TD2, &[]) else {
+        let Rollout::Failed(reasons) = assess(&s, Some(&id(TD2)), false, &[]) else {
             panic!("should fail")
         };
         assert!(
@@ -411,6 +436,27 @@ mod tests {
             "{reasons:?}"
         );
         assert!(reasons[1].contains("tasks failed to start"), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_stale_read_of_the_old_deployment_is_not_steady() {
+        let s = service(
+            2,
+            2,
+            0,
+            vec![deployment(
+                "PRIMARY",
+                TD1,
+                Some(DeploymentRolloutState::Completed),
+                None,
+            )],
+        );
+        assert_eq!(assess(&s, Some(&id(TD2)), false, &[]), Rollout::InProgress);
+        // Once seen, its disappearance under another primary is a rollback.
+        assert!(matches!(
+            assess(&s, Some(&id(TD2)), true, &[]),
+            Rollout::Failed(_)
+        ));
     }
 
     #[test]
@@ -430,7 +476,7 @@ mod tests {
             .stopped_reason("CannotPullContainerError: pull image manifest has been retried 5 time(s): repository not found")
             .containers(Container::builder().name("api").reason("CannotPullContainerError: ref not found").build())
             .build();
-        let Rollout::Failed(reasons) = assess(&s, TD2, &[task]) else {
+        let Rollout::Failed(reasons) = assess(&s, Some(&id(TD2)), false, &[task]) else {
             panic!("should fail")
         };
         assert!(
@@ -458,8 +504,13 @@ mod tests {
                 .containers(Container::builder().name("api").exit_code(1).build())
                 .build()
         };
-        assert_eq!(assess(&s, TD2, &[crash(), crash()]), Rollout::InProgress);
-        let Rollout::Failed(reasons) = assess(&s, TD2, &[crash(), crash(), crash()]) else {
+        assert_eq!(
+            assess(&s, Some(&id(TD2)), false, &[crash(), crash()]),
+            Rollout::InProgress
+        );
+        let Rollout::Failed(reasons) =
+            assess(&s, Some(&id(TD2)), false, &[crash(), crash(), crash()])
+        else {
             panic!("should fail")
         };
         assert_eq!(

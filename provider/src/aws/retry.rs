@@ -81,7 +81,7 @@ mod tests {
                 if n < 3 { Err("busy") } else { Ok(n) }
             },
             |e| *e == "busy",
-            |e| ProviderError::internal(e),
+            ProviderError::internal,
         )
         .await
         .unwrap();
@@ -120,7 +120,7 @@ mod tests {
                 Err::<(), _>("fatal")
             },
             |e| *e == "busy",
-            |e| ProviderError::internal(e),
+            ProviderError::internal,
         )
         .await;
         assert_eq!(calls.load(Ordering::SeqCst), 1);

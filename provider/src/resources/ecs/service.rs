@@ -15,7 +15,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::ecs as ecs_api;
-use crate::aws::ecs_service::{default_wait_timeout, find_service, wait_for_steady_state};
+use crate::aws::ecs_service::{
+    default_wait_timeout, find_service, primary_deployment_id, wait_for_steady_state,
+};
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::naming::auto_name;
@@ -86,9 +88,9 @@ pub struct ServiceInputs {
 pub struct NetworkConfiguration {
     /// Subnet ids (`subnet-...`), 1 to 16.
     pub subnets: Vec<String>,
-    /// Security group ids (`sg-...`), at most 5.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub security_groups: Option<Vec<String>>,
+    /// Security group ids (`sg-...`), 1 to 5. Required: the VPC's default group is rarely
+    /// what a service should get.
+    pub security_groups: Vec<String>,
     /// Give tasks public IPs (needed in public subnets without a NAT to pull images).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign_public_ip: Option<bool>,
@@ -265,15 +267,17 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
         ));
     }
     prefixed_ids(&mut f, "network.subnets", subnets, "subnet-");
-    if let Some(sgs) = &i.network.security_groups {
-        if sgs.len() > 5 {
-            f.push(CheckFailure::new(
-                "network.securityGroups",
-                format!("{} security groups given; at most 5", sgs.len()),
-            ));
-        }
-        prefixed_ids(&mut f, "network.securityGroups", sgs, "sg-");
+    let sgs = &i.network.security_groups;
+    if sgs.is_empty() || sgs.len() > 5 {
+        f.push(CheckFailure::new(
+            "network.securityGroups",
+            format!(
+                "{} security groups given; a service needs 1 to 5",
+                sgs.len()
+            ),
+        ));
     }
+    prefixed_ids(&mut f, "network.securityGroups", sgs, "sg-");
     for (n, lb) in i.load_balancers.iter().flatten().enumerate() {
         if is_known(&lb.target_group_arn)
             && !validate::is_arn_of(&lb.target_group_arn, "elasticloadbalancing")
@@ -400,7 +404,7 @@ fn client_token(cluster: &str, name: &str) -> String {
 fn network(i: &ServiceInputs) -> ecs::NetworkConfiguration {
     let vpc = ecs::AwsVpcConfiguration::builder()
         .set_subnets(Some(i.network.subnets.clone()))
-        .set_security_groups(i.network.security_groups.clone())
+        .set_security_groups(Some(i.network.security_groups.clone()))
         .assign_public_ip(if i.network.assign_public_ip == Some(true) {
             ecs::AssignPublicIp::Enabled
         } else {
@@ -490,6 +494,7 @@ impl Service {
         client: &aws_sdk_ecs::Client,
         inputs: &ServiceInputs,
         outputs: ServiceOutputs,
+        deployment: Option<String>,
         verb: &str,
     ) -> Result<ServiceOutputs> {
         if inputs.wait_for_steady_state == Some(false) {
@@ -507,7 +512,7 @@ impl Service {
             client,
             &inputs.cluster,
             &name,
-            &inputs.task_definition,
+            deployment.as_deref(),
             timeout,
             &ctx.log,
             &ctx.cancel,
@@ -637,7 +642,15 @@ impl Resource for Service {
         let arn = service.service_arn().unwrap_or_default().to_string();
         ctx.log.status(format!("created service {arn}")).await;
         let outputs = Self::outputs(inputs, arn.clone(), service.running_count(), tags_all);
-        let outputs = Self::settle(ctx, client, inputs, outputs, "creation").await?;
+        let outputs = Self::settle(
+            ctx,
+            client,
+            inputs,
+            outputs,
+            primary_deployment_id(service),
+            "creation",
+        )
+        .await?;
         Ok((arn, outputs))
     }
 
@@ -686,9 +699,7 @@ impl Resource for Service {
             .and_then(|n| n.awsvpc_configuration())
         {
             inputs.network.subnets = vpc.subnets().to_vec();
-            if !vpc.security_groups().is_empty() || inputs.network.security_groups.is_some() {
-                inputs.network.security_groups = Some(vpc.security_groups().to_vec());
-            }
+            inputs.network.security_groups = vpc.security_groups().to_vec();
             if let Some(ip) = vpc.assign_public_ip() {
                 let public = *ip == ecs::AssignPublicIp::Enabled;
                 if public || inputs.network.assign_public_ip.is_some() {
@@ -779,11 +790,12 @@ impl Resource for Service {
             .send()
             .await
             .map_err(|e| ProviderError::from_aws("ecs:UpdateService", &e, &[]))?;
+        let deployment = out.service().and_then(primary_deployment_id);
         if let Some(s) = out.service() {
             outputs.running_count = u32::try_from(s.running_count()).unwrap_or(0);
         }
-        ctx.log.info(format!("updated service {name}")).await;
-        Self::settle(ctx, client, news, outputs, "update").await
+        ctx.log.status(format!("updated service {name}")).await;
+        Self::settle(ctx, client, news, outputs, deployment, "update").await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: &ServiceOutputs) -> Result<()> {
