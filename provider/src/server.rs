@@ -484,6 +484,35 @@ mod tests {
     }
 
     #[test]
+    fn init_failure_carries_id_and_secret_outputs_for_the_engine() {
+        let paths = vec![vec![pulumi_rs_proto::value::PathSegment::Key(
+            "token".into(),
+        )]];
+        let status = to_status(
+            ProviderError::InitFailed {
+                id: "arn:svc".into(),
+                outputs: serde_json::json!({"arn": "arn:svc", "token": "s3cret"}),
+                reasons: vec!["did not reach steady state".into()],
+            },
+            &paths,
+        );
+        assert_eq!(status.message(), "did not reach steady state");
+        let details = rpc::Status::decode(status.details()).unwrap();
+        assert_eq!(
+            details.details[0].type_url,
+            "type.googleapis.com/pulumirpc.ErrorResourceInitFailed"
+        );
+        let init = ErrorResourceInitFailed::decode(details.details[0].value.as_slice()).unwrap();
+        assert_eq!(init.id, "arn:svc");
+        assert_eq!(init.reasons, vec!["did not reach steady state"]);
+        let props = pulumi_rs_proto::value::opt_struct_to_json(init.properties.as_ref());
+        assert!(
+            pulumi_rs_proto::value::is_secret(&props["token"]),
+            "secrets stay secret: {props}"
+        );
+    }
+
+    #[test]
     fn ignored_paths_leave_the_diff() {
         let mut d = crate::resource::Diff::default();
         d.record("tags.a".into(), ChangeKind::Update);

@@ -33,6 +33,19 @@ impl AwsClients {
         }
     }
 
+    /// Clients made elsewhere (tests with mocked responses); no config is loaded.
+    pub fn with_ecs(client: aws_sdk_ecs::Client, region: &str) -> Self {
+        let sdk = SdkConfig::builder()
+            .region(Region::new(region.to_string()))
+            .behavior_version(BehaviorVersion::latest())
+            .build();
+        Self {
+            config: ProviderConfig::default(),
+            sdk: OnceCell::new_with(Some(sdk)),
+            ecs: OnceCell::new_with(Some(client)),
+        }
+    }
+
     async fn sdk_config(&self) -> Result<&SdkConfig> {
         let sdk = self
             .sdk
