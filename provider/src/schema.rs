@@ -13,9 +13,23 @@ pub const PACKAGE: &str = "fargate";
 
 /// The schema as pretty JSON with a trailing newline (the committed `schema/schema.json`).
 pub fn package_schema_json() -> String {
-    let mut s = serde_json::to_string_pretty(&package_schema()).expect("schema serialises");
+    let mut s = serde_json::to_string_pretty(&sorted(package_schema())).expect("schema serialises");
     s.push('\n');
     s
+}
+
+/// Keys in sorted order whatever map type serde_json was built with (`preserve_order` may be
+/// switched on by another crate in the build), so the committed file is byte-stable.
+fn sorted(v: Json) -> Json {
+    match v {
+        Json::Object(m) => {
+            let mut entries: Vec<(String, Json)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Json::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Json::Array(a) => Json::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 struct Converter {
