@@ -4,6 +4,8 @@ pub mod aws;
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod function;
+pub mod functions;
 pub mod naming;
 pub mod resource;
 pub mod resources;

@@ -177,6 +177,8 @@ pub fn package_schema() -> Json {
     let mut generator = SchemaGenerator::default();
     let all = resources::all();
     let schemas: Vec<(Json, Json)> = all.iter().map(|r| r.json_schemas(&mut generator)).collect();
+    let functions = crate::functions::all();
+    let function_schemas: Vec<(Json, Json)> = functions.iter().map(|f| f.json_schemas(&mut generator)).collect();
     let config_schema = generator.subschema_for::<ProviderConfig>().to_value();
     let defs: Map<String, Json> = generator
         .definitions()
@@ -216,6 +218,26 @@ pub fn package_schema() -> Json {
             }),
         );
     }
+    let mut functions_spec = Map::new();
+    for (function, (args, output)) in functions.iter().zip(&function_schemas) {
+        let token = function.token();
+        let module = module_of(token);
+        let (arg_props, required_args) = conv.object(args, module);
+        let (out_props, required_out) = conv.object(output, module);
+        let description = conv
+            .resolve(args)
+            .get("description")
+            .cloned()
+            .unwrap_or(Json::String(String::new()));
+        functions_spec.insert(
+            token.to_string(),
+            json!({
+                "description": description,
+                "inputs": {"properties": arg_props, "required": required_args},
+                "outputs": {"properties": out_props, "required": required_out},
+            }),
+        );
+    }
     let (config_props, _) = conv.object(&config_schema, "index");
     let types: Map<String, Json> = conv.types.into_values().collect();
 
@@ -233,7 +255,7 @@ pub fn package_schema() -> Json {
         },
         "resources": resources_spec,
         "types": types,
-        "functions": {},
+        "functions": functions_spec,
     })
 }
 

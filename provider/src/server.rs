@@ -26,6 +26,7 @@ use crate::aws::AwsClients;
 use crate::config::ProviderConfig;
 use crate::context::{Ctx, EngineLog, ResourceLog, timeout_from_seconds};
 use crate::error::{CheckFailure, ProviderError};
+use crate::function::{DynFunction, unknown_function};
 use crate::resource::{ChangeKind, CheckContext, DiffInput, DynResource};
 
 /// Configuration in force after `Configure`.
@@ -36,6 +37,7 @@ struct Configured {
 
 pub struct FargateProvider {
     resources: HashMap<&'static str, Box<dyn DynResource>>,
+    functions: HashMap<&'static str, Box<dyn DynFunction>>,
     configured: RwLock<Option<Arc<Configured>>>,
     engine: EngineLog,
     cancel: CancellationToken,
@@ -47,6 +49,10 @@ impl FargateProvider {
             resources: crate::resources::all()
                 .into_iter()
                 .map(|r| (r.token(), r))
+                .collect(),
+            functions: crate::functions::all()
+                .into_iter()
+                .map(|f| (f.token(), f))
                 .collect(),
             configured: RwLock::new(None),
             engine,
@@ -388,15 +394,27 @@ impl ResourceProvider for FargateProvider {
         Ok(Response::new(()))
     }
 
-    async fn invoke(
-        &self,
-        req: Request<InvokeRequest>,
-    ) -> Result<Response<InvokeResponse>, Status> {
+    async fn invoke(&self, req: Request<InvokeRequest>) -> Result<Response<InvokeResponse>, Status> {
         let req = req.into_inner();
-        Err(Status::unimplemented(format!(
-            "unknown function `{}`: this provider has no functions yet",
-            req.tok
-        )))
+        let Some(function) = self.functions.get(req.tok.as_str()) else {
+            let mut known: Vec<&str> = self.functions.keys().copied().collect();
+            known.sort_unstable();
+            return Err(to_status(unknown_function(&req.tok, &known), &[]));
+        };
+        let (args, secret_paths) = plain(req.args.as_ref());
+        let ctx = self.ctx("", 0.0);
+        Ok(Response::new(
+            match function.invoke(&ctx, args).await.map_err(|e| to_status(e, &secret_paths))? {
+                Ok(output) => InvokeResponse {
+                    r#return: wire(output, &[]),
+                    failures: Vec::new(),
+                },
+                Err(failures) => InvokeResponse {
+                    r#return: None,
+                    failures: failures_to_rpc(failures),
+                },
+            },
+        ))
     }
 
     async fn cancel(&self, _: Request<()>) -> Result<Response<()>, Status> {

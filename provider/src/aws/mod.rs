@@ -4,6 +4,8 @@
 pub mod convert;
 pub mod ecs;
 pub mod ecs_service;
+pub mod ec2;
+pub mod elbv2;
 pub mod retry;
 
 use aws_config::retry::RetryConfig;
@@ -22,6 +24,8 @@ pub struct AwsClients {
     config: ProviderConfig,
     sdk: OnceCell<SdkConfig>,
     ecs: OnceCell<aws_sdk_ecs::Client>,
+    ec2: OnceCell<aws_sdk_ec2::Client>,
+    elbv2: OnceCell<aws_sdk_elasticloadbalancingv2::Client>,
 }
 
 impl AwsClients {
@@ -30,6 +34,8 @@ impl AwsClients {
             config,
             sdk: OnceCell::new(),
             ecs: OnceCell::new(),
+            ec2: OnceCell::new(),
+            elbv2: OnceCell::new(),
         }
     }
 
@@ -43,6 +49,8 @@ impl AwsClients {
             config: ProviderConfig::default(),
             sdk: OnceCell::new_with(Some(sdk)),
             ecs: OnceCell::new_with(Some(client)),
+            ec2: OnceCell::new(),
+            elbv2: OnceCell::new(),
         }
     }
 
@@ -87,6 +95,22 @@ impl AwsClients {
         Ok(self
             .ecs
             .get_or_init(|| async { aws_sdk_ecs::Client::new(sdk) })
+            .await)
+    }
+
+    pub async fn ec2(&self) -> Result<&aws_sdk_ec2::Client> {
+        let sdk = self.sdk_config().await?;
+        Ok(self
+            .ec2
+            .get_or_init(|| async { aws_sdk_ec2::Client::new(sdk) })
+            .await)
+    }
+
+    pub async fn elbv2(&self) -> Result<&aws_sdk_elasticloadbalancingv2::Client> {
+        let sdk = self.sdk_config().await?;
+        Ok(self
+            .elbv2
+            .get_or_init(|| async { aws_sdk_elasticloadbalancingv2::Client::new(sdk) })
             .await)
     }
 }

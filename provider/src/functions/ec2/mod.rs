@@ -1,0 +1,3 @@
+//! `fargate:ec2:*` functions.
+
+pub mod get_network;
