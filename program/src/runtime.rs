@@ -15,6 +15,7 @@ use pulumi_rs_proto::pulumirpc::register_resource_request::{
 use pulumi_rs_proto::pulumirpc::resource_monitor_client::ResourceMonitorClient;
 use pulumi_rs_proto::pulumirpc::{
     LogRequest, LogSeverity, RegisterResourceOutputsRequest, RegisterResourceRequest,
+    ResourceInvokeRequest,
 };
 use pulumi_rs_proto::value::{self, is_secret, is_unknown, json_to_struct, opt_struct_to_json};
 use serde::de::DeserializeOwned;
@@ -271,6 +272,95 @@ impl Context {
             }
             None => eprintln!("{message}"),
         }
+    }
+
+    /// Calls a provider function (e.g. `fargate:ec2:getNetwork`). Functions run during previews
+    /// too; the result is unknown only if an argument is.
+    pub fn invoke(
+        &self,
+        token: &str,
+        args: Vec<(String, Output<Json>)>,
+    ) -> Output<Map<String, Json>> {
+        let ctx = self.clone();
+        let token = token.to_string();
+        let (tx, rx) = tokio::sync::oneshot::channel::<Resolved<Map<String, Json>>>();
+        let handle = tokio::spawn(async move {
+            let resolved = match ctx.do_invoke(&token, args).await {
+                Ok(r) => r,
+                Err(e) => {
+                    ctx.inner.failed.store(true, Ordering::SeqCst);
+                    ctx.log(LogSeverity::Error, e.to_string()).await;
+                    Resolved::unknown()
+                }
+            };
+            let _ = tx.send(resolved);
+        });
+        self.inner
+            .pending
+            .lock()
+            .expect("pending lock")
+            .push(handle);
+        Output::from_future(async move { rx.await.unwrap_or_else(|_| Resolved::unknown()) })
+    }
+
+    async fn do_invoke(
+        &self,
+        token: &str,
+        args: Vec<(String, Output<Json>)>,
+    ) -> Result<Resolved<Map<String, Json>>, Error> {
+        let mut object = Map::new();
+        let mut secret = false;
+        let mut dependencies = BTreeSet::new();
+        for (key, output) in &args {
+            let r = output.resolve().await;
+            secret |= r.secret;
+            dependencies.extend(r.dependencies);
+            match r.value {
+                Some(v) => {
+                    object.insert(key.clone(), v);
+                }
+                None => {
+                    return Ok(Resolved {
+                        value: None,
+                        secret,
+                        dependencies,
+                    });
+                }
+            }
+        }
+        let response = self
+            .inner
+            .monitor
+            .clone()
+            .invoke(ResourceInvokeRequest {
+                tok: token.to_string(),
+                args: Some(json_to_struct(&Json::Object(object))),
+                ..Default::default()
+            })
+            .await
+            .map_err(|status| Error::Program(format!("{token}: {}", status.message())))?
+            .into_inner();
+        if !response.failures.is_empty() {
+            let reasons: Vec<String> = response
+                .failures
+                .iter()
+                .map(|f| format!("{}: {}", f.property, f.reason))
+                .collect();
+            return Err(Error::Program(format!(
+                "{token}: invalid arguments: {}",
+                reasons.join("; ")
+            )));
+        }
+        let mut value = opt_struct_to_json(response.r#return.as_ref());
+        secret |= !value::unwrap_secrets(&mut value).is_empty();
+        Ok(Resolved {
+            value: match value {
+                Json::Object(m) => Some(m),
+                _ => Some(Map::new()),
+            },
+            secret,
+            dependencies,
+        })
     }
 
     /// Registers a resource; returns immediately, the engine's answer arrives in the outputs.

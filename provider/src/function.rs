@@ -34,7 +34,11 @@ pub trait Function: Send + Sync + 'static {
 pub trait DynFunction: Send + Sync {
     fn token(&self) -> &'static str;
     /// `Ok(Err(failures))` for bad arguments, `Err` when the lookup itself failed.
-    async fn invoke(&self, ctx: &Ctx, args: Json) -> Result<std::result::Result<Json, Vec<CheckFailure>>>;
+    async fn invoke(
+        &self,
+        ctx: &Ctx,
+        args: Json,
+    ) -> Result<std::result::Result<Json, Vec<CheckFailure>>>;
     fn json_schemas(&self, generator: &mut schemars::SchemaGenerator) -> (Json, Json);
 }
 
@@ -44,7 +48,11 @@ impl<F: Function> DynFunction for F {
         F::TOKEN
     }
 
-    async fn invoke(&self, ctx: &Ctx, args: Json) -> Result<std::result::Result<Json, Vec<CheckFailure>>> {
+    async fn invoke(
+        &self,
+        ctx: &Ctx,
+        args: Json,
+    ) -> Result<std::result::Result<Json, Vec<CheckFailure>>> {
         let known = schema_property_names::<F::Args>();
         let unknown: Vec<CheckFailure> = args
             .as_object()
@@ -54,7 +62,11 @@ impl<F: Function> DynFunction for F {
             .map(|k| {
                 CheckFailure::new(
                     k.clone(),
-                    format!("`{k}` is not an argument of {}; valid arguments are: {}", F::TOKEN, known.join(", ")),
+                    format!(
+                        "`{k}` is not an argument of {}; valid arguments are: {}",
+                        F::TOKEN,
+                        known.join(", ")
+                    ),
                 )
             })
             .collect();
@@ -84,6 +96,9 @@ impl<F: Function> DynFunction for F {
 pub fn unknown_function(token: &str, known: &[&str]) -> ProviderError {
     ProviderError::Validation(vec![CheckFailure::new(
         "tok",
-        format!("unknown function `{token}`; this provider serves: {}", known.join(", ")),
+        format!(
+            "unknown function `{token}`; this provider serves: {}",
+            known.join(", ")
+        ),
     )])
 }

@@ -178,7 +178,10 @@ pub fn package_schema() -> Json {
     let all = resources::all();
     let schemas: Vec<(Json, Json)> = all.iter().map(|r| r.json_schemas(&mut generator)).collect();
     let functions = crate::functions::all();
-    let function_schemas: Vec<(Json, Json)> = functions.iter().map(|f| f.json_schemas(&mut generator)).collect();
+    let function_schemas: Vec<(Json, Json)> = functions
+        .iter()
+        .map(|f| f.json_schemas(&mut generator))
+        .collect();
     let config_schema = generator.subschema_for::<ProviderConfig>().to_value();
     let defs: Map<String, Json> = generator
         .definitions()

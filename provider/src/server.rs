@@ -394,7 +394,10 @@ impl ResourceProvider for FargateProvider {
         Ok(Response::new(()))
     }
 
-    async fn invoke(&self, req: Request<InvokeRequest>) -> Result<Response<InvokeResponse>, Status> {
+    async fn invoke(
+        &self,
+        req: Request<InvokeRequest>,
+    ) -> Result<Response<InvokeResponse>, Status> {
         let req = req.into_inner();
         let Some(function) = self.functions.get(req.tok.as_str()) else {
             let mut known: Vec<&str> = self.functions.keys().copied().collect();
@@ -404,7 +407,11 @@ impl ResourceProvider for FargateProvider {
         let (args, secret_paths) = plain(req.args.as_ref());
         let ctx = self.ctx("", 0.0);
         Ok(Response::new(
-            match function.invoke(&ctx, args).await.map_err(|e| to_status(e, &secret_paths))? {
+            match function
+                .invoke(&ctx, args)
+                .await
+                .map_err(|e| to_status(e, &secret_paths))?
+            {
                 Ok(output) => InvokeResponse {
                     r#return: wire(output, &[]),
                     failures: Vec::new(),

@@ -2,9 +2,9 @@
 //! waiters, and short named retries for eventual consistency.
 
 pub mod convert;
+pub mod ec2;
 pub mod ecs;
 pub mod ecs_service;
-pub mod ec2;
 pub mod elbv2;
 pub mod retry;
 

@@ -70,10 +70,16 @@ impl Function for GetNetwork {
         if let Some(id) = args.vpc_id.as_deref().filter(|v| is_known(v))
             && !id.starts_with("vpc-")
         {
-            failures.push(CheckFailure::new("vpcId", format!("`{id}` is not a VPC id (vpc-...)")));
+            failures.push(CheckFailure::new(
+                "vpcId",
+                format!("`{id}` is not a VPC id (vpc-...)"),
+            ));
         }
         if args.vpc_id.is_some() && args.tags.is_some() {
-            failures.push(CheckFailure::new("tags", "give either vpcId or tags, not both"));
+            failures.push(CheckFailure::new(
+                "tags",
+                "give either vpcId or tags, not both",
+            ));
         }
         failures
     }
@@ -104,7 +110,10 @@ impl Function for GetNetwork {
                     format!(
                         "{} VPCs match ({}); narrow the tags or give vpcId",
                         many.len(),
-                        many.iter().map(|v| v.vpc_id().unwrap_or_default()).collect::<Vec<_>>().join(", ")
+                        many.iter()
+                            .map(|v| v.vpc_id().unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )]));
             }
@@ -121,7 +130,10 @@ impl Function for GetNetwork {
             })
             .collect();
         subnets.sort_by(|a, b| (&a.availability_zone, &a.id).cmp(&(&b.availability_zone, &b.id)));
-        let availability_zones: BTreeSet<String> = subnets.iter().map(|s| s.availability_zone.clone()).collect();
+        let availability_zones: BTreeSet<String> = subnets
+            .iter()
+            .map(|s| s.availability_zone.clone())
+            .collect();
         Ok(GetNetworkOutput {
             cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
             subnet_ids: subnets.iter().map(|s| s.id.clone()).collect(),
