@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use pulumi_rs::fargate::ecs::{Cluster, ClusterArgs};
+use pulumi_rs::fargate::ecs::{Cluster, ClusterArgs, ContainerInsights};
 use pulumi_rs::{ResourceOptions, run};
 
 fn main() -> ExitCode {
@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             ClusterArgs {
                 name: config.get_output::<String>("clusterName")?,
                 tags: config.get_output::<BTreeMap<String, String>>("tags")?,
-                container_insights: config.get_output::<String>("containerInsights")?,
+                container_insights: config.get_output::<ContainerInsights>("containerInsights")?,
             },
             ResourceOptions::default(),
         );

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-use pulumi_rs::fargate::ecs::{Cluster, ClusterArgs};
+use pulumi_rs::fargate::ecs::{Cluster, ClusterArgs, ContainerInsights};
 use pulumi_rs::{Output, ResourceOptions, run};
 
 fn main() -> ExitCode {
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             ClusterArgs {
                 name: config.get_output::<String>("clusterName")?,
                 tags: Some(Output::new(tags)),
-                container_insights: config.get_output::<String>("containerInsights")?,
+                container_insights: config.get_output::<ContainerInsights>("containerInsights")?,
             },
             ResourceOptions::default(),
         );
