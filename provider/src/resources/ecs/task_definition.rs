@@ -647,6 +647,36 @@ impl Resource for TaskDefinition {
         }
     }
 
+    /// A new revision gets a new ARN: show it unknown, so dependants (the service) preview their
+    /// update too.
+    fn preview_update(
+        &self,
+        old_outputs: &serde_json::Value,
+        news: &serde_json::Value,
+    ) -> serde_json::Value {
+        let mut out = old_outputs.clone();
+        let old_inputs: Option<TaskDefinitionInputs> =
+            serde_json::from_value(old_outputs.clone()).ok();
+        let new_inputs: Option<TaskDefinitionInputs> = serde_json::from_value(news.clone()).ok();
+        let new_revision = match (old_inputs, new_inputs) {
+            (Some(old), Some(new)) => {
+                pulumi_rs_proto::value::contains_unknowns(news) || needs_new_revision(&old, &new)
+            }
+            _ => true,
+        };
+        if let (Some(o), Some(n)) = (out.as_object_mut(), news.as_object()) {
+            for (k, v) in n {
+                o.insert(k.clone(), v.clone());
+            }
+            if new_revision {
+                for computed in ["arn", "revision", "previousRevisions"] {
+                    o.insert(computed.into(), pulumi_rs_proto::value::unknown());
+                }
+            }
+        }
+        out
+    }
+
     async fn create(
         &self,
         ctx: &Ctx,
@@ -1015,6 +1045,23 @@ mod tests {
         assert!(!needs_new_revision(&a, &b));
         b.containers[0].image = "nginx:1.28".into();
         assert!(needs_new_revision(&a, &b));
+    }
+
+    #[test]
+    fn preview_of_a_new_revision_leaves_the_arn_unknown() {
+        let inputs = check(base()).unwrap();
+        let mut olds = inputs.clone();
+        olds["arn"] = json!("arn:aws:ecs:us-east-1:123456789012:task-definition/api:1");
+        olds["revision"] = json!(1);
+        let mut news = inputs.clone();
+        news["containers"][0]["image"] = json!("nginx:1.28");
+        let out = TaskDefinition.preview_update(&olds, &news);
+        assert!(pulumi_rs_proto::value::is_unknown(&out["arn"]));
+        // Tags alone keep the ARN.
+        let mut news = inputs;
+        news["tags"] = json!({"a": "b"});
+        let out = TaskDefinition.preview_update(&olds, &news);
+        assert_eq!(out["revision"], json!(1));
     }
 
     #[test]
