@@ -381,7 +381,9 @@ impl<R: Resource> DynResource for R {
     }
 
     fn diff(&self, input: &DiffInput<'_>) -> Diff {
-        Resource::diff(self, input)
+        let mut diff = Resource::diff(self, input);
+        crate::tags::record_default_tag_drift(input, &mut diff);
+        diff
     }
 
     async fn create(&self, ctx: &Ctx, inputs: Json, preview: bool) -> Result<(String, Json)> {

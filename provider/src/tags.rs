@@ -2,6 +2,31 @@
 
 use std::collections::BTreeMap;
 
+use crate::resource::{ChangeKind, Diff, DiffInput};
+
+/// A change of the provider's `defaultTags` shows only in a resource's `tagsAll` output: record
+/// it as a `tags` update so the next `up` re-tags the resource.
+pub fn record_default_tag_drift(input: &DiffInput<'_>, diff: &mut Diff) {
+    let Some(actual) = input.old_outputs.get("tagsAll") else {
+        return;
+    };
+    let actual: BTreeMap<String, String> =
+        serde_json::from_value(actual.clone()).unwrap_or_default();
+    let mut expected = input.default_tags.clone();
+    if let Some(own) = input.news.get("tags").and_then(|t| t.as_object()) {
+        for (k, v) in own {
+            if pulumi_rs_proto::value::is_unknown(v) {
+                // Unknown at preview: it may change, which the input diff already says.
+                return;
+            }
+            expected.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    if expected != actual && !diff.changed_properties().contains("tags") {
+        diff.record("tags".into(), ChangeKind::Update);
+    }
+}
+
 /// The tags that belong in a resource's inputs when reading it back: every tag on the cloud
 /// resource except the provider's default tags, unless the program set that key itself.
 /// Check drops empty tag maps, so "no tags" is always `None`.

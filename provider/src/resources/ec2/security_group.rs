@@ -16,8 +16,7 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
 use crate::resource::{
-    ChangeKind, CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json,
-    top_level_key,
+    CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json, top_level_key,
 };
 use crate::validate;
 
@@ -673,21 +672,6 @@ impl Resource for SecurityGroup {
     fn diff(&self, input: &DiffInput<'_>) -> Diff {
         let mut diff = diff_inputs(input.old_inputs, input.news, Self::REPLACE_ON_CHANGES);
         drop_equivalent_rule_changes(&mut diff, input.old_inputs, input.news);
-        // A change of the provider's defaultTags shows up only in tagsAll.
-        let mut expected = input.default_tags.clone();
-        if let Some(own) = input.news.get("tags").and_then(|t| t.as_object()) {
-            for (k, v) in own {
-                expected.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-            }
-        }
-        let actual: BTreeMap<String, String> = input
-            .old_outputs
-            .get("tagsAll")
-            .and_then(|t| serde_json::from_value(t.clone()).ok())
-            .unwrap_or_default();
-        if expected != actual && !diff.changed_properties().contains("tags") {
-            diff.record("tags".into(), ChangeKind::Update);
-        }
         // The same name in the same VPC cannot exist twice: delete the old group first.
         if diff.is_replace()
             && input.old_inputs.get("name") == input.news.get("name")

@@ -10,7 +10,7 @@ use crate::aws::ecs as ecs_api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
-use crate::resource::{ChangeKind, CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known};
+use crate::resource::{CheckContext, Resource, is_known};
 use crate::validate;
 
 pub struct Cluster;
@@ -154,26 +154,6 @@ impl Resource for Cluster {
         }
     }
 
-    fn diff(&self, input: &DiffInput<'_>) -> Diff {
-        let mut diff = diff_inputs(input.old_inputs, input.news, Self::REPLACE_ON_CHANGES);
-        // A change of the provider's defaultTags shows up only in tagsAll.
-        let mut expected = input.default_tags.clone();
-        if let Some(own) = input.news.get("tags").and_then(|t| t.as_object()) {
-            for (k, v) in own {
-                expected.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-            }
-        }
-        let actual: BTreeMap<String, String> = input
-            .old_outputs
-            .get("tagsAll")
-            .and_then(|t| serde_json::from_value(t.clone()).ok())
-            .unwrap_or_default();
-        if expected != actual && !diff.changed_properties().contains("tags") {
-            diff.record("tags".into(), ChangeKind::Update);
-        }
-        diff
-    }
-
     async fn create(&self, ctx: &Ctx, inputs: &ClusterInputs) -> Result<(String, ClusterOutputs)> {
         let ecs = ctx.aws.ecs().await?;
         let name = Self::name_of(inputs)?;
@@ -278,7 +258,7 @@ impl Resource for Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resource::DynResource;
+    use crate::resource::{ChangeKind, Diff, DiffInput, DynResource};
     use pulumi_rs_proto::value::UNKNOWN;
     use serde_json::json;
 
@@ -370,7 +350,7 @@ mod tests {
     ) -> Diff {
         let outputs = json!({"arn": "arn:x", "tagsAll": tags_all});
         let defaults = BTreeMap::from([("env".to_string(), "dev".to_string())]);
-        Resource::diff(
+        DynResource::diff(
             &Cluster,
             &DiffInput {
                 old_inputs: &old_inputs,
