@@ -20,10 +20,16 @@ pub fn package_schema_json() -> String {
 
 /// Keys in sorted order whatever map type serde_json was built with (`preserve_order` may be
 /// switched on by another crate in the build), so the committed file is byte-stable.
+/// Empty `required` lists are left out, as the CLI itself prints schemas.
 fn sorted(v: Json) -> Json {
     match v {
         Json::Object(m) => {
-            let mut entries: Vec<(String, Json)> = m.into_iter().collect();
+            let mut entries: Vec<(String, Json)> = m
+                .into_iter()
+                .filter(|(k, v)| {
+                    !(k.starts_with("required") && v.as_array().is_some_and(Vec::is_empty))
+                })
+                .collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             Json::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
@@ -75,7 +81,11 @@ impl Converter {
         if let Some(d) = schema.get("description") {
             out["description"] = d.clone();
         }
-        if let Some(d) = schema.get("default").filter(|d| !d.is_null()) {
+        // Pulumi schemas allow only scalar defaults.
+        if let Some(d) = schema
+            .get("default")
+            .filter(|d| d.is_boolean() || d.is_number() || d.is_string())
+        {
             out["default"] = d.clone();
         }
         if schema.get("x-secret") == Some(&Json::Bool(true)) {
