@@ -340,6 +340,14 @@ impl Context {
             .await
             .map_err(|status| Error::Program(format!("{token}: {}", status.message())))?
             .into_inner();
+        if response.unknown {
+            // The engine declined to run it yet (dependencies pending in a preview).
+            return Ok(Resolved {
+                value: None,
+                secret,
+                dependencies,
+            });
+        }
         if !response.failures.is_empty() {
             let reasons: Vec<String> = response
                 .failures
