@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use aws_sdk_ecs::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_ecs::types::{Cluster, ClusterField};
+use aws_sdk_ecs::types::{Cluster, ClusterField, Service, TaskDefinition, TaskDefinitionStatus};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY_ID: &str = "testing";
@@ -86,6 +86,46 @@ impl EcsProbe {
             .filter_map(|arn| self.describe_cluster(arn))
             .filter(|c| c.status() == Some("ACTIVE"))
             .collect()
+    }
+
+    /// `DescribeServices` for one service in a cluster; `None` if moto reports it missing.
+    /// A deleted service is still described (status `INACTIVE`) while its cluster exists.
+    pub fn describe_service(&self, cluster: &str, service: &str) -> Option<Service> {
+        let out = self
+            .block_on(
+                self.client
+                    .describe_services()
+                    .cluster(cluster)
+                    .services(service)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("DescribeServices {service} in {cluster}: {e:?}"));
+        out.services.unwrap_or_default().into_iter().next()
+    }
+
+    /// `DescribeTaskDefinition` of one revision (ARN or `family:revision`); panics if missing.
+    pub fn describe_task_definition(&self, arn: &str) -> TaskDefinition {
+        let out = self
+            .block_on(
+                self.client
+                    .describe_task_definition()
+                    .task_definition(arn)
+                    .send(),
+            )
+            .unwrap_or_else(|e| panic!("DescribeTaskDefinition {arn}: {e:?}"));
+        out.task_definition
+            .unwrap_or_else(|| panic!("DescribeTaskDefinition {arn}: no task definition"))
+    }
+
+    /// ARNs of the task definition revisions with `status` (moto keeps deregistered ones as
+    /// `INACTIVE`), sorted.
+    pub fn task_definition_arns(&self, status: TaskDefinitionStatus) -> Vec<String> {
+        let out = self
+            .block_on(self.client.list_task_definitions().status(status).send())
+            .unwrap_or_else(|e| panic!("ListTaskDefinitions: {e:?}"));
+        let mut arns = out.task_definition_arns.unwrap_or_default();
+        arns.sort();
+        arns
     }
 
     /// Deletes a cluster behind Pulumi's back.

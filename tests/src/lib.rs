@@ -6,8 +6,10 @@
 //! - [`AwsRecorder`]: a recording proxy in front of moto (`ecs:CreateCluster`, ...).
 //! - [`PulumiProject`]: a temp project, home and file backend; `pulumi` subcommands.
 //! - [`EcsProbe`] / [`ecs_client`]: check the emulator directly with aws-sdk-ecs.
+//! - [`default_network`]: the default VPC's subnets and security group, from moto's EC2 API.
 
 pub mod aws;
+pub mod ec2;
 mod http;
 pub mod moto;
 pub mod preview;
@@ -16,6 +18,7 @@ pub mod recorder;
 pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
+pub use ec2::{DefaultNetwork, default_network};
 pub use moto::Moto;
 pub use preview::{Preview, PreviewStep, exported_resources};
 pub use pulumi::{CmdOutput, PulumiProject};

@@ -42,8 +42,8 @@ pub async fn find_service(
 /// Where a rollout stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rollout {
-    /// ACTIVE, one deployment running the expected task definition, running == desired, and
-    /// the rollout COMPLETED where ECS reports rollout state.
+    /// ACTIVE, one deployment — the one our create/update started (by id; AWS always names a
+    /// PRIMARY in its answer) — running == desired, and the rollout COMPLETED where reported.
     Steady,
     InProgress,
     /// Will not succeed: the reasons say why (rollback, failed rollout, stopped tasks).
