@@ -29,6 +29,18 @@ pub struct CheckContext<'a> {
     pub has_unknowns: bool,
 }
 
+impl CheckContext<'_> {
+    /// The name for a resource whose program gave none: the earlier one (so an unrelated change
+    /// does not replace it), else the engine's proposal, else a fresh auto-name.
+    pub fn default_name(&self, old: Option<&str>, auto: impl FnOnce() -> String) -> String {
+        match (old, self.proposed_name) {
+            (Some(old), _) => old.to_string(),
+            (None, Some(proposed)) => proposed.to_string(),
+            (None, None) => auto(),
+        }
+    }
+}
+
 /// Old state and new inputs handed to Diff, as plain JSON (secrets unwrapped).
 pub struct DiffInput<'a> {
     pub old_inputs: &'a Json,

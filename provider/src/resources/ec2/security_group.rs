@@ -631,13 +631,10 @@ impl Resource for SecurityGroup {
             // replacement gets a fresh one, so the new group can exist beside the old.
             let replacing =
                 olds.is_some_and(|o| o.vpc_id != news.vpc_id || o.description != news.description);
-            news.name = Some(
-                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
-                    (Some(old), _) if !replacing => old,
-                    (_, Some(proposed)) => proposed.to_string(),
-                    _ => auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char),
-                },
-            );
+            let old = olds.and_then(|o| o.name.as_deref()).filter(|_| !replacing);
+            news.name = Some(ctx.default_name(old, || {
+                auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char)
+            }));
         }
         for rules in std::iter::once(&mut news.ingress).chain(news.egress.as_mut()) {
             for rule in rules.iter_mut() {

@@ -133,13 +133,9 @@ impl Resource for Cluster {
     ) -> Result<ClusterInputs, Vec<CheckFailure>> {
         if news.name.is_none() {
             // Keep an earlier auto-name so an unrelated change does not replace the cluster.
-            news.name = Some(
-                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
-                    (Some(old), _) => old,
-                    (None, Some(proposed)) => proposed.to_string(),
-                    (None, None) => auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char),
-                },
-            );
+            news.name = Some(ctx.default_name(olds.and_then(|o| o.name.as_deref()), || {
+                auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char)
+            }));
         }
         if news.tags.as_ref().is_some_and(BTreeMap::is_empty) {
             news.tags = None;

@@ -22,7 +22,7 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::naming::auto_name;
 use crate::resource::{CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json};
-use crate::validate;
+use crate::validate::{self, range};
 
 pub struct Service;
 
@@ -191,24 +191,6 @@ const NAME_MAX: usize = 255;
 
 fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-fn range(
-    failures: &mut Vec<CheckFailure>,
-    property: &str,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-    what: &str,
-) {
-    if let Some(v) = value
-        && !(min..=max).contains(&v)
-    {
-        failures.push(CheckFailure::new(
-            property,
-            format!("{v} is out of range: {what} must be {min} to {max}"),
-        ));
-    }
 }
 
 fn prefixed_ids(failures: &mut Vec<CheckFailure>, property: &str, ids: &[String], prefix: &str) {
@@ -557,13 +539,9 @@ impl Resource for Service {
         ctx: &CheckContext<'_>,
     ) -> Result<ServiceInputs, Vec<CheckFailure>> {
         if news.name.is_none() {
-            news.name = Some(
-                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
-                    (Some(old), _) => old,
-                    (None, Some(p)) => p.to_string(),
-                    (None, None) => auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char),
-                },
-            );
+            news.name = Some(ctx.default_name(olds.and_then(|o| o.name.as_deref()), || {
+                auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char)
+            }));
         }
         news.desired_count.get_or_insert(1);
         if news.tags.as_ref().is_some_and(BTreeMap::is_empty) {

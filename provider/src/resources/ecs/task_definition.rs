@@ -326,6 +326,7 @@ pub fn normalize(inputs: &mut TaskDefinitionInputs) {
     }
 }
 
+/// `validate::range` with the path built by the caller.
 fn check_range(
     property: String,
     value: Option<u32>,
@@ -334,14 +335,7 @@ fn check_range(
     what: &str,
     failures: &mut Vec<CheckFailure>,
 ) {
-    if let Some(v) = value
-        && !(min..=max).contains(&v)
-    {
-        failures.push(CheckFailure::new(
-            property,
-            format!("{v} is out of range: {what} must be {min} to {max}"),
-        ));
-    }
+    validate::range(failures, &property, value, min, max, what);
 }
 
 fn check_arn(
@@ -631,11 +625,9 @@ impl Resource for TaskDefinition {
     ) -> Result<TaskDefinitionInputs, Vec<CheckFailure>> {
         if news.family.is_none() {
             news.family = Some(
-                match (olds.and_then(|o| o.family.clone()), ctx.proposed_name) {
-                    (Some(old), _) => old,
-                    (None, Some(p)) => p.to_string(),
-                    (None, None) => auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char),
-                },
+                ctx.default_name(olds.and_then(|o| o.family.as_deref()), || {
+                    auto_name(ctx.name, ctx.random_seed, NAME_MAX, name_char)
+                }),
             );
         }
         normalize(&mut news);

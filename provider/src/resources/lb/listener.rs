@@ -11,13 +11,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::load_balancer::range;
 use super::target_group::HttpProtocol;
 use crate::aws::elbv2 as api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::resource::{CheckContext, Resource, is_known};
 use crate::validate;
+use crate::validate::range;
 
 pub struct Listener;
 

@@ -14,7 +14,7 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::naming::auto_name;
 use crate::resource::{CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json};
-use crate::validate;
+use crate::validate::{self, range};
 
 pub struct LoadBalancer;
 
@@ -137,24 +137,6 @@ pub(super) fn validate_elb_name(name: &str, what: &str, failures: &mut Vec<Check
         failures.push(CheckFailure::new(
             "name",
             format!("`{name}` is not a valid {what} name: it {p}"),
-        ));
-    }
-}
-
-pub(super) fn range(
-    failures: &mut Vec<CheckFailure>,
-    property: &str,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-    what: &str,
-) {
-    if let Some(v) = value
-        && !(min..=max).contains(&v)
-    {
-        failures.push(CheckFailure::new(
-            property,
-            format!("{v} is out of range: {what} must be {min} to {max}"),
         ));
     }
 }
@@ -431,13 +413,9 @@ impl Resource for LoadBalancer {
         ctx: &CheckContext<'_>,
     ) -> Result<LoadBalancerInputs, Vec<CheckFailure>> {
         if news.name.is_none() {
-            news.name = Some(
-                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
-                    (Some(old), _) => old,
-                    (None, Some(p)) => p.to_string(),
-                    (None, None) => elb_auto_name(ctx.name, ctx.random_seed),
-                },
-            );
+            news.name = Some(ctx.default_name(olds.and_then(|o| o.name.as_deref()), || {
+                elb_auto_name(ctx.name, ctx.random_seed)
+            }));
         }
         // AWS reports subnets and groups in its own order: keep one canonical order.
         news.subnets.sort();

@@ -10,12 +10,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::load_balancer::{elb_auto_name, keep_default, range, validate_elb_name};
+use super::load_balancer::{elb_auto_name, keep_default, validate_elb_name};
 use crate::aws::elbv2 as api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::resource::{CheckContext, Resource, is_known};
 use crate::validate;
+use crate::validate::range;
 
 pub struct TargetGroup;
 
@@ -491,13 +492,9 @@ impl Resource for TargetGroup {
         ctx: &CheckContext<'_>,
     ) -> Result<TargetGroupInputs, Vec<CheckFailure>> {
         if news.name.is_none() {
-            news.name = Some(
-                match (olds.and_then(|o| o.name.clone()), ctx.proposed_name) {
-                    (Some(old), _) => old,
-                    (None, Some(p)) => p.to_string(),
-                    (None, None) => elb_auto_name(ctx.name, ctx.random_seed),
-                },
-            );
+            news.name = Some(ctx.default_name(olds.and_then(|o| o.name.as_deref()), || {
+                elb_auto_name(ctx.name, ctx.random_seed)
+            }));
         }
         news.target_type.get_or_insert(TargetType::Ip);
         news.protocol.get_or_insert(HttpProtocol::Http);
