@@ -1,4 +1,4 @@
-//! Just enough of moto's EC2 query API (`Action=...&Version=2016-11-15`, XML answers) to find
+//! Just enough of moto's EC2 and ELBv2 query APIs (`Action=...&Version=2016-11-15`, XML answers) to find
 //! the default VPC's subnets and security group, which ECS services must name. Plain HTTP/1.0
 //! on loopback; moto does not check signatures, the `Authorization` header only routes the
 //! request to its EC2 backend.
@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::aws::{ACCESS_KEY_ID, REGION};
 
 const EC2_API_VERSION: &str = "2016-11-15";
+const ELBV2_API_VERSION: &str = "2015-12-01";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// moto's default VPC in `us-east-1`: one default subnet per availability zone and the VPC's
@@ -78,7 +79,33 @@ pub fn ec2_query(
     action: &str,
     params: &[(&str, &str)],
 ) -> Result<String, String> {
-    let mut body = format!("Action={action}&Version={EC2_API_VERSION}");
+    query(moto, "ec2", EC2_API_VERSION, action, params)
+}
+
+/// One Elastic Load Balancing v2 query-API call (same shape as [`ec2_query`]).
+pub fn elbv2_query(
+    moto: SocketAddr,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<String, String> {
+    query(
+        moto,
+        "elasticloadbalancing",
+        ELBV2_API_VERSION,
+        action,
+        params,
+    )
+}
+
+/// A query-protocol call; `service` is the SigV4 scope moto routes on.
+fn query(
+    moto: SocketAddr,
+    service: &str,
+    version: &str,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<String, String> {
+    let mut body = format!("Action={action}&Version={version}");
     for (k, v) in params {
         body.push('&');
         body.push_str(&form_encode(k));
@@ -88,11 +115,11 @@ pub fn ec2_query(
     let request = format!(
         "POST / HTTP/1.0\r\nHost: {moto}\r\n\
          Content-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20260101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential={ACCESS_KEY_ID}/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let fail = |e: std::io::Error| format!("ec2:{action} to moto at {moto}: {e}");
+    let fail = |e: std::io::Error| format!("{service}:{action} to moto at {moto}: {e}");
     let mut stream = TcpStream::connect_timeout(&moto, TIMEOUT).map_err(fail)?;
     stream.set_read_timeout(Some(TIMEOUT)).map_err(fail)?;
     stream.set_write_timeout(Some(TIMEOUT)).map_err(fail)?;
@@ -102,10 +129,10 @@ pub fn ec2_query(
     let response = String::from_utf8_lossy(&raw).into_owned();
     let (head, xml) = response
         .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("ec2:{action}: not an HTTP response: {response:?}"))?;
+        .ok_or_else(|| format!("{service}:{action}: not an HTTP response: {response:?}"))?;
     let status = head.split(' ').nth(1).unwrap_or_default();
     if status != "200" {
-        return Err(format!("ec2:{action} answered {status}:\n{response}"));
+        return Err(format!("{service}:{action} answered {status}:\n{response}"));
     }
     Ok(xml.to_string())
 }

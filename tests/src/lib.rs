@@ -18,7 +18,7 @@ pub mod recorder;
 pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
-pub use ec2::{DefaultNetwork, default_network};
+pub use ec2::{DefaultNetwork, default_network, ec2_query, elbv2_query, xml_values};
 pub use moto::Moto;
 pub use preview::{Preview, PreviewStep, exported_resources};
 pub use pulumi::{CmdOutput, PulumiProject};

@@ -568,26 +568,33 @@ impl Resource for Listener {
     ) -> Result<ListenerOutputs> {
         let client = ctx.aws.elbv2().await?;
         let old = &olds.inputs;
-        let changed = old.port != news.port
-            || old.protocol != news.protocol
+        // Only what changed is sent: AWS re-validates every certificate it is given, and an
+        // unchanged listener setting is not worth that call's failure modes.
+        let protocol_changed = old.protocol != news.protocol;
+        let tls_changed = protocol_changed
             || old.certificate_arn != news.certificate_arn
-            || old.ssl_policy != news.ssl_policy
-            || old.default_action != news.default_action;
-        if changed {
+            || old.ssl_policy != news.ssl_policy;
+        let action_changed = old.default_action != news.default_action;
+        if old.port != news.port || protocol_changed || tls_changed || action_changed {
             let protocol = news.protocol.unwrap_or(HttpProtocol::Http);
-            client
-                .modify_listener()
-                .listener_arn(id)
-                .port(news.port as i32)
-                .protocol(protocol.to_aws())
-                .set_certificates(certificates(news))
-                .set_ssl_policy(news.ssl_policy.clone())
-                .default_actions(to_aws_action(&news.default_action))
-                .send()
-                .await
-                .map_err(|e| {
-                    ProviderError::from_aws("elasticloadbalancing:ModifyListener", &e, &[])
-                })?;
+            let mut request = client.modify_listener().listener_arn(id);
+            if old.port != news.port {
+                request = request.port(news.port as i32);
+            }
+            if protocol_changed {
+                request = request.protocol(protocol.to_aws());
+            }
+            if tls_changed && protocol == HttpProtocol::Https {
+                request = request
+                    .set_certificates(certificates(news))
+                    .set_ssl_policy(news.ssl_policy.clone());
+            }
+            if action_changed {
+                request = request.default_actions(to_aws_action(&news.default_action));
+            }
+            request.send().await.map_err(|e| {
+                ProviderError::from_aws("elasticloadbalancing:ModifyListener", &e, &[])
+            })?;
         }
         let tags_all = ctx.tags_all(news.tags.as_ref());
         if tags_all != olds.tags_all {

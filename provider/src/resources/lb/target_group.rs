@@ -100,6 +100,7 @@ impl HttpProtocol {
 /// Health check settings; unset values take AWS's defaults for ALB `ip` target groups.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "TargetGroupHealthCheck")]
 pub struct HealthCheck {
     /// Path requested, starting with `/`. Default `/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
