@@ -117,6 +117,21 @@ impl Config {
         })
     }
 
+    /// An error for a value the program cannot use: names the key, the stack file, the value
+    /// (unless the key is secret) and what would be valid.
+    pub fn invalid(&self, key: &str, value: &dyn std::fmt::Display, expected: &str) -> Error {
+        let shown = if self.is_secret(key) {
+            "the secret value".to_string()
+        } else {
+            format!("`{value}`")
+        };
+        Error::Config(format!(
+            "config key `{}` in {}: {shown} is not valid: {expected}",
+            self.full_key(key),
+            self.stack_file()
+        ))
+    }
+
     /// Reads an optional value as an output that is secret when the key is secret.
     pub fn get_output<T>(&self, key: &str) -> Result<Option<Output<T>>, Error>
     where
@@ -190,5 +205,19 @@ mod tests {
         let c = config(&[("proj:token", "hunter2")], &["proj:token"]);
         let e = c.require::<u32>("token").unwrap_err().to_string();
         assert!(!e.contains("hunter2"), "{e}");
+        let e = c.invalid("token", &"hunter2", "32 characters").to_string();
+        assert!(!e.contains("hunter2") && e.contains("proj:token"), "{e}");
+    }
+
+    #[test]
+    fn invalid_values_name_key_file_value_and_expectation() {
+        let c = config(&[("proj:path", "health")], &[]);
+        let e = c
+            .invalid("path", &"health", "a path starting with `/`")
+            .to_string();
+        assert_eq!(
+            e,
+            "config key `proj:path` in Pulumi.dev.yaml: `health` is not valid: a path starting with `/`"
+        );
     }
 }

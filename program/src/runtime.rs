@@ -483,7 +483,13 @@ impl Context {
             .map_err(|status| Error::Registration {
                 resource: format!("{type_token} `{name}`"),
                 message: status.message().to_string(),
-                reported_by_engine: true,
+                // A failed step ends its registration with Unavailable after the engine has
+                // shown the failure, and the registrations still in flight are cancelled; any
+                // other answer is a refused request nobody has shown yet.
+                reported_by_engine: matches!(
+                    status.code(),
+                    tonic::Code::Unavailable | tonic::Code::Cancelled
+                ) || status.message().ends_with("context canceled"),
             })?
             .into_inner();
         Ok(Registration {
@@ -513,7 +519,21 @@ impl Context {
                 break;
             }
             for handle in batch {
-                let _ = handle.await;
+                // A panicked registration must fail the run, not vanish from it.
+                if let Err(e) = handle.await {
+                    let reason = match e.try_into_panic() {
+                        Ok(payload) => payload
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "a panic".to_string()),
+                        Err(e) => e.to_string(),
+                    };
+                    self.fail(&Error::Program(format!(
+                        "a resource registration of this program failed: {reason}"
+                    )))
+                    .await;
+                }
             }
         }
         if self.inner.failed.load(Ordering::SeqCst) {

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
-use pulumi_rs_proto::value::{contains_unknowns, is_unknown, strip_unknowns, unknown};
+use pulumi_rs_proto::value::{contains_unknowns, is_unknown, unknown};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -188,6 +188,87 @@ pub fn parse<T: DeserializeOwned>(v: Json) -> Result<T, Vec<CheckFailure>> {
     })
 }
 
+fn input_schema<T: JsonSchema>() -> Json {
+    let schema = schemars::generate::SchemaSettings::default()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    serde_json::to_value(schema).unwrap_or(Json::Null)
+}
+
+/// `containers[0].image` -> `containers`.
+fn top_level_property(path: &str) -> &str {
+    path.split(['.', '[']).next().unwrap_or_default()
+}
+
+/// The simplest value a JSON schema accepts (empty string, zero, first enum value, an object
+/// of its required properties), standing in for an unknown during a preview's checks.
+fn placeholder(schema: &Json, root: &Json) -> Json {
+    if let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        let target = root
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .unwrap_or(&Json::Null);
+        return placeholder(target, root);
+    }
+    if let Some(value) = schema.get("const") {
+        return value.clone();
+    }
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Json::as_array)
+        .and_then(|e| e.iter().find(|v| !v.is_null()))
+    {
+        return first.clone();
+    }
+    for combinator in ["oneOf", "anyOf", "allOf"] {
+        if let Some(first) = schema
+            .get(combinator)
+            .and_then(Json::as_array)
+            .and_then(|branches| {
+                branches
+                    .iter()
+                    .find(|b| b.get("type").and_then(Json::as_str) != Some("null"))
+            })
+        {
+            return placeholder(first, root);
+        }
+    }
+    let ty = match schema.get("type") {
+        Some(Json::String(t)) => t.as_str(),
+        Some(Json::Array(types)) => types
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null"),
+        _ => "null",
+    };
+    match ty {
+        "string" => Json::String(String::new()),
+        "integer" | "number" => Json::from(0),
+        "boolean" => Json::Bool(false),
+        "array" => Json::Array(Vec::new()),
+        "object" => {
+            let mut object = Map::new();
+            for name in schema
+                .get("required")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+            {
+                let property = schema
+                    .get("properties")
+                    .and_then(|p| p.get(name))
+                    .unwrap_or(&Json::Null);
+                object.insert(name.to_string(), placeholder(property, root));
+            }
+            Json::Object(object)
+        }
+        _ => Json::Null,
+    }
+}
+
 /// Top-level property names a type declares in its JSON schema.
 pub fn schema_property_names<T: JsonSchema>() -> Vec<String> {
     let schema = schemars::generate::SchemaSettings::default()
@@ -362,29 +443,79 @@ impl<R: Resource> DynResource for R {
         if !unknown_props.is_empty() {
             return Err(unknown_props);
         }
-        let typed: R::Inputs = match parse(news.clone()) {
+        if !ctx.has_unknowns {
+            let typed: R::Inputs = parse(news)?;
+            let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
+            return Ok(to_json(&Resource::check(self, typed, olds.as_ref(), ctx)?));
+        }
+
+        // Preview with unknowns: every known property is still validated. Each property holding
+        // an unknown gets a well-typed placeholder so the rest can be parsed and checked, and
+        // failures about those properties are dropped (their real value is checked at `up`).
+        let pending: BTreeSet<String> = news
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, v)| contains_unknowns(v))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let about_known = |failures: Vec<CheckFailure>| -> Vec<CheckFailure> {
+            failures
+                .into_iter()
+                .filter(|f| !pending.contains(top_level_property(&f.property)))
+                .collect()
+        };
+        // The old value is the best placeholder: it passed these checks before, so defaults
+        // computed from the rest (auto-names) come out as they will at `up`.
+        let mut placeheld = news.clone();
+        if let Some(m) = placeheld.as_object_mut() {
+            let schema = input_schema::<R::Inputs>();
+            for prop in &pending {
+                let old = olds
+                    .as_ref()
+                    .and_then(|o| o.get(prop))
+                    .filter(|v| !v.is_null() && !contains_unknowns(v));
+                let value = match old {
+                    Some(v) => v.clone(),
+                    None => placeholder(
+                        schema
+                            .get("properties")
+                            .and_then(|p| p.get(prop))
+                            .unwrap_or(&Json::Null),
+                        &schema,
+                    ),
+                };
+                m.insert(prop.clone(), value);
+            }
+        }
+        let typed: R::Inputs = match parse(placeheld) {
             Ok(t) => t,
-            Err(failures) if !ctx.has_unknowns => return Err(failures),
-            Err(_) => {
-                // Validate what is known; a required value that is unknown waits for `up`.
-                let mut known = news.clone();
-                strip_unknowns(&mut known);
-                match parse(known) {
-                    Ok(t) => t,
-                    Err(_) => return Ok(news),
-                }
+            Err(failures) => {
+                let failures = about_known(failures);
+                return if failures.is_empty() {
+                    Ok(news)
+                } else {
+                    Err(failures)
+                };
             }
         };
         let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
-        let checked = to_json(&Resource::check(self, typed, olds.as_ref(), ctx)?);
-        if !ctx.has_unknowns {
-            return Ok(checked);
-        }
+        let checked = match Resource::check(self, typed, olds.as_ref(), ctx) {
+            Ok(checked) => to_json(&checked),
+            Err(failures) => {
+                let failures = about_known(failures);
+                return if failures.is_empty() {
+                    Ok(news)
+                } else {
+                    Err(failures)
+                };
+            }
+        };
         // Keep unknowns as the engine sent them; take everything known from the checked form.
         let mut merged = news;
         if let (Some(m), Some(c)) = (merged.as_object_mut(), checked.as_object()) {
             for (k, v) in c {
-                if !m.get(k).is_some_and(contains_unknowns) {
+                if !pending.contains(k) {
                     m.insert(k.clone(), v.clone());
                 }
             }
@@ -481,6 +612,98 @@ mod tests {
     use super::*;
     use pulumi_rs_proto::value::UNKNOWN;
     use serde_json::json;
+
+    fn service_check(news: Json) -> Result<Json, Vec<CheckFailure>> {
+        let service = crate::resources::ecs::service::Service;
+        let ctx = CheckContext {
+            name: "api",
+            random_seed: b"seed",
+            proposed_name: None,
+            has_unknowns: contains_unknowns(&news),
+        };
+        DynResource::check(&service, news, None, &ctx)
+    }
+
+    #[test]
+    fn preview_with_unknowns_still_validates_known_values() {
+        // The cluster and task definition come from resources not created yet.
+        let base = json!({
+            "cluster": UNKNOWN,
+            "taskDefinition": UNKNOWN,
+            "network": {"subnets": UNKNOWN, "securityGroups": ["sg-12345678"]},
+            "desiredCount": 2,
+        });
+        let checked = service_check(base.clone()).expect("valid apart from unknowns");
+        assert_eq!(checked["cluster"], json!(UNKNOWN), "unknowns stay unknown");
+        assert_eq!(checked["desiredCount"], json!(2));
+
+        let mut bad = base.clone();
+        bad["desiredCount"] = json!(-1);
+        let failures = service_check(bad).expect_err("a negative count is known to be wrong");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].property, "desiredCount");
+
+        let mut bad = base;
+        bad["deployment"] = json!({"minimumHealthyPercent": 150, "maximumPercent": 100});
+        let failures = service_check(bad).expect_err("impossible deployment settings");
+        assert!(
+            failures
+                .iter()
+                .all(|f| f.property.starts_with("deployment")),
+            "{failures:?}"
+        );
+    }
+
+    #[test]
+    fn preview_of_an_update_with_unknowns_keeps_computed_defaults() {
+        let olds = service_check(json!({
+            "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+            "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+            "network": {"subnets": ["subnet-12345678"], "securityGroups": ["sg-12345678"]},
+        }))
+        .unwrap();
+        let mut news = olds.clone();
+        news.as_object_mut().unwrap().remove("name");
+        news["taskDefinition"] = json!(UNKNOWN);
+        let service = crate::resources::ecs::service::Service;
+        let ctx = CheckContext {
+            name: "api",
+            random_seed: b"other seed",
+            proposed_name: None,
+            has_unknowns: true,
+        };
+        let checked = DynResource::check(&service, news, Some(olds.clone()), &ctx).unwrap();
+        assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
+        assert_eq!(checked["taskDefinition"], json!(UNKNOWN));
+    }
+
+    #[test]
+    fn placeholders_follow_the_schema() {
+        let root = json!({"$defs": {"Net": {"type": "object", "required": ["subnets"],
+            "properties": {"subnets": {"type": "array"}, "x": {"type": "string"}}},
+            "Mode": {"enum": ["a", "b"]}}});
+        assert_eq!(
+            placeholder(&json!({"$ref": "#/$defs/Net"}), &root),
+            json!({"subnets": []})
+        );
+        assert_eq!(
+            placeholder(&json!({"$ref": "#/$defs/Mode"}), &root),
+            json!("a")
+        );
+        assert_eq!(
+            placeholder(&json!({"type": ["integer", "null"]}), &root),
+            json!(0)
+        );
+        assert_eq!(
+            placeholder(
+                &json!({"anyOf": [{"type": "null"}, {"type": "boolean"}]}),
+                &root
+            ),
+            json!(false)
+        );
+        assert_eq!(top_level_property("containers[0].image"), "containers");
+        assert_eq!(top_level_property("network.subnets"), "network");
+    }
 
     #[test]
     fn unchanged_inputs_have_no_diff() {

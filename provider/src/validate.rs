@@ -79,9 +79,37 @@ pub fn is_arn_of(value: &str, service: &str) -> bool {
         && !parts[5].is_empty()
 }
 
+/// An ARN of `service` whose resource part starts with `resource_prefix` (e.g. `role/`).
+pub fn is_arn_of_resource(value: &str, service: &str, resource_prefix: &str) -> bool {
+    is_arn_of(value, service)
+        && value
+            .splitn(6, ':')
+            .nth(5)
+            .is_some_and(|r| r.starts_with(resource_prefix) && r.len() > resource_prefix.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arns_of_a_resource_kind() {
+        assert!(is_arn_of_resource(
+            "arn:aws:iam::123456789012:role/x",
+            "iam",
+            "role/"
+        ));
+        assert!(!is_arn_of_resource(
+            "arn:aws:iam::123456789012:user/x",
+            "iam",
+            "role/"
+        ));
+        assert!(!is_arn_of_resource(
+            "arn:aws:iam::123456789012:role/",
+            "iam",
+            "role/"
+        ));
+    }
 
     #[test]
     fn arns() {

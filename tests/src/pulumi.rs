@@ -16,6 +16,9 @@ use crate::preview::Preview;
 use crate::tools;
 
 pub const PASSPHRASE: &str = "fargate-e2e-test-passphrase";
+/// The passphrase of the repository's `Pulumi.staging.yaml` / `Pulumi.production.yaml` secrets
+/// (local emulator use only; real stacks use a KMS or cloud secrets provider).
+pub const REPO_PASSPHRASE: &str = "sotex-local-emulator";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// What a `pulumi` run printed.
@@ -72,6 +75,31 @@ impl PulumiProject {
         let provider_dir = tools::provider_bin().parent().unwrap().to_path_buf();
         let language_dir = tools::language_host_bin().parent().unwrap().to_path_buf();
         PulumiProject::with_binaries(name, &program, &provider_dir, &language_dir, aws_endpoint)
+    }
+
+    /// The real stack program `sotex-stack` (project `sotex-backend`) with the repository's own
+    /// `Pulumi.<stack>.yaml` (its secrets use the repository's local passphrase), stack `stack`
+    /// created and selected.
+    pub fn sotex_stack(stack: &str, aws_endpoint: &str) -> PulumiProject {
+        let program = tools::workspace_bin("sotex-stack");
+        let provider = tools::provider_bin();
+        let language_host = tools::language_host_bin();
+        let mut project = PulumiProject::with_binaries(
+            "sotex-backend",
+            &program,
+            provider.parent().unwrap(),
+            language_host.parent().unwrap(),
+            aws_endpoint,
+        );
+        let file = format!("Pulumi.{stack}.yaml");
+        std::fs::copy(
+            tools::workspace_root().join(&file),
+            project.project_dir.join(&file),
+        )
+        .unwrap_or_else(|e| panic!("copy {file}: {e}"));
+        project.set_env("PULUMI_CONFIG_PASSPHRASE", REPO_PASSPHRASE);
+        project.stack_init(stack);
+        project
     }
 
     /// A project with an explicit program binary and plugin directories (which need not exist
@@ -184,6 +212,15 @@ impl PulumiProject {
 
     pub fn home(&self) -> &Path {
         &self.home
+    }
+
+    /// Everything every `pulumi` run of this project printed so far, stdout and stderr.
+    pub fn all_run_output(&self) -> String {
+        let mut names: Vec<_> = std::fs::read_dir(&self.logs)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names.iter().map(|p| read(p)).collect::<Vec<_>>().join("\n")
     }
 
     pub fn backend_dir(&self) -> &Path {

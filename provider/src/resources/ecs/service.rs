@@ -544,6 +544,9 @@ impl Resource for Service {
             }));
         }
         news.desired_count.get_or_insert(1);
+        // AWS keeps subnets and groups as sets: their order is no change.
+        news.network.subnets.sort();
+        news.network.security_groups.sort();
         if news.tags.as_ref().is_some_and(BTreeMap::is_empty) {
             news.tags = None;
         }
@@ -677,7 +680,9 @@ impl Resource for Service {
             .and_then(|n| n.awsvpc_configuration())
         {
             inputs.network.subnets = vpc.subnets().to_vec();
+            inputs.network.subnets.sort();
             inputs.network.security_groups = vpc.security_groups().to_vec();
+            inputs.network.security_groups.sort();
             if let Some(ip) = vpc.assign_public_ip() {
                 let public = *ip == ecs::AssignPublicIp::Enabled;
                 if public || inputs.network.assign_public_ip.is_some() {

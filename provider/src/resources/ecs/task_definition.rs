@@ -348,10 +348,18 @@ fn check_arn(
     let Some(v) = value.filter(|v| is_known(v)) else {
         return;
     };
-    if !validate::is_arn_of(v, service) {
+    let resource_prefix = example
+        .splitn(6, ':')
+        .nth(5)
+        .and_then(|r| r.split_once('/'))
+        .map(|(kind, _)| format!("{kind}/"))
+        .unwrap_or_default();
+    if !validate::is_arn_of_resource(v, service, &resource_prefix) {
         failures.push(CheckFailure::new(
             property,
-            format!("`{v}` is not an {service} ARN; expected e.g. `{example}`"),
+            format!(
+                "`{v}` is not an {service} {resource_prefix}... ARN; expected e.g. `{example}`"
+            ),
         ));
     }
 }
