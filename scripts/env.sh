@@ -4,9 +4,11 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 export PULUMI_VERSION="v3.274.1"
 export MOTO_VERSION="5.2.5"
+export ACTIONLINT_VERSION="v1.7.12"
 export SOTEX_CACHE="${SOTEX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-rs-fargate}"
 export PULUMI_CLI_DIR="$SOTEX_CACHE/pulumi-cli/$PULUMI_VERSION"
 export MOTO_VENV="$SOTEX_CACHE/moto-venv/$MOTO_VERSION"
+export ACTIONLINT_DIR="$SOTEX_CACHE/actionlint/$ACTIONLINT_VERSION"
 
 # Offline and loopback only: no update checks, no plugin downloads, no instance metadata.
 export PULUMI_SKIP_UPDATE_CHECK=true
@@ -17,4 +19,4 @@ export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_DEFAULT_REGION="$AWS_REGION"
-export PATH="$PULUMI_CLI_DIR:$PATH"
+export PATH="$PULUMI_CLI_DIR:$ACTIONLINT_DIR:$PATH"
