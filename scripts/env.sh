@@ -4,10 +4,12 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export REPO_ROOT
 export PULUMI_VERSION="v3.274.1"
 export MOTO_VERSION="5.2.5"
+export PULUMI_YAML_VERSION="v1.25.0"
 export ACTIONLINT_VERSION="v1.7.12"
 export SOTEX_CACHE="${SOTEX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-rs-fargate}"
 export PULUMI_CLI_DIR="$SOTEX_CACHE/pulumi-cli/$PULUMI_VERSION"
 export MOTO_VENV="$SOTEX_CACHE/moto-venv/$MOTO_VERSION"
+export PULUMI_YAML_DIR="$SOTEX_CACHE/pulumi-language-yaml/$PULUMI_YAML_VERSION"
 export ACTIONLINT_DIR="$SOTEX_CACHE/actionlint/$ACTIONLINT_VERSION"
 
 # Offline and loopback only: no update checks, no plugin downloads, no instance metadata.

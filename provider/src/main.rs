@@ -7,6 +7,7 @@ use pulumi_resource_fargate::context::EngineLog;
 use pulumi_resource_fargate::server::FargateProvider;
 use pulumi_resource_fargate::{MAX_MESSAGE_BYTES, schema};
 use pulumi_rs_proto::pulumirpc::resource_provider_server::ResourceProviderServer;
+use tokio_stream::StreamExt;
 use tokio_stream::wrappers::TcpListenerStream;
 
 struct Args {
@@ -84,7 +85,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     tonic::transport::Server::builder()
         .add_service(service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown_signal())
+        .serve_with_incoming_shutdown(
+            // Small request/response RPCs: without TCP_NODELAY a reply can sit out the peer's
+            // delayed ACK (~40 ms per call).
+            TcpListenerStream::new(listener).map(|stream| {
+                let stream = stream?;
+                stream.set_nodelay(true)?;
+                Ok::<_, std::io::Error>(stream)
+            }),
+            shutdown_signal(),
+        )
         .await?;
     Ok(())
 }

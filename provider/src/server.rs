@@ -190,8 +190,12 @@ impl ResourceProvider for FargateProvider {
         &self,
         _: Request<GetSchemaRequest>,
     ) -> Result<Response<GetSchemaResponse>, Status> {
+        // Generated once per process: the engine may ask for it more than once.
+        static SCHEMA: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         Ok(Response::new(GetSchemaResponse {
-            schema: crate::schema::package_schema_json(),
+            schema: SCHEMA
+                .get_or_init(crate::schema::package_schema_json)
+                .clone(),
         }))
     }
 

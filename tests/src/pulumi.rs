@@ -81,14 +81,31 @@ impl PulumiProject {
     /// `Pulumi.<stack>.yaml` (its secrets use the repository's local passphrase), stack `stack`
     /// created and selected.
     pub fn sotex_stack(stack: &str, aws_endpoint: &str) -> PulumiProject {
-        let program = tools::workspace_bin("sotex-stack");
         let provider = tools::provider_bin();
         let language_host = tools::language_host_bin();
-        let mut project = PulumiProject::with_binaries(
-            "sotex-backend",
-            &program,
+        PulumiProject::sotex_stack_with(
+            stack,
+            &tools::workspace_bin("sotex-stack"),
             provider.parent().unwrap(),
             language_host.parent().unwrap(),
+            aws_endpoint,
+        )
+    }
+
+    /// [`sotex_stack`](Self::sotex_stack) with another program binary and plugin directories
+    /// (the benchmark wraps each process to measure it).
+    pub fn sotex_stack_with(
+        stack: &str,
+        program: &Path,
+        provider_dir: &Path,
+        language_dir: &Path,
+        aws_endpoint: &str,
+    ) -> PulumiProject {
+        let mut project = PulumiProject::with_binaries(
+            "sotex-backend",
+            program,
+            provider_dir,
+            language_dir,
             aws_endpoint,
         );
         let file = format!("Pulumi.{stack}.yaml");
@@ -111,6 +128,24 @@ impl PulumiProject {
         language_dir: &Path,
         aws_endpoint: &str,
     ) -> PulumiProject {
+        let q = |p: &Path| serde_json::to_string(&p.to_string_lossy()).unwrap();
+        let yaml = format!(
+            "name: {name}\nruntime:\n  name: rust\n  options:\n    binary: {}\nplugins:\n  providers:\n    - name: fargate\n      path: {}\n  languages:\n    - name: rust\n      path: {}\n",
+            q(program),
+            q(provider_dir),
+            q(language_dir),
+        );
+        PulumiProject::with_project_file(name, &yaml, &[], aws_endpoint)
+    }
+
+    /// A project from a complete `Pulumi.yaml` text plus other files of the project directory
+    /// (e.g. a Pulumi YAML program's `Main.yaml`).
+    pub fn with_project_file(
+        name: &str,
+        pulumi_yaml: &str,
+        files: &[(&str, &str)],
+        aws_endpoint: &str,
+    ) -> PulumiProject {
         let pulumi = tools::pulumi_bin();
         let root = tempfile::Builder::new()
             .prefix(&format!("pulumi-{name}-"))
@@ -123,14 +158,10 @@ impl PulumiProject {
         for d in [&project_dir, &home, &backend, &logs] {
             std::fs::create_dir_all(d).expect("create project dirs");
         }
-        let q = |p: &Path| serde_json::to_string(&p.to_string_lossy()).unwrap();
-        let yaml = format!(
-            "name: {name}\nruntime:\n  name: rust\n  options:\n    binary: {}\nplugins:\n  providers:\n    - name: fargate\n      path: {}\n  languages:\n    - name: rust\n      path: {}\n",
-            q(program),
-            q(provider_dir),
-            q(language_dir),
-        );
-        std::fs::write(project_dir.join("Pulumi.yaml"), yaml).expect("write Pulumi.yaml");
+        std::fs::write(project_dir.join("Pulumi.yaml"), pulumi_yaml).expect("write Pulumi.yaml");
+        for (file, text) in files {
+            std::fs::write(project_dir.join(file), text).expect("write a project file");
+        }
 
         let env = vec![
             ("PULUMI_HOME", home.to_string_lossy().into_owned()),

@@ -71,7 +71,8 @@ pub fn moto_server_bin() -> PathBuf {
 
 /// The directory cargo puts this profile's binaries in (`target/debug`). Honours
 /// `CARGO_TARGET_DIR`, else the directory this test executable was built into
-/// (`<target>/debug/deps/..`), else `<workspace>/target/debug`.
+/// (`<target>/debug/deps/..`), or the directory of a tool built beside the binaries, else
+/// `<workspace>/target/debug`.
 pub fn target_profile_dir() -> PathBuf {
     if let Some(dir) = non_empty_env("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
@@ -83,11 +84,17 @@ pub fn target_profile_dir() -> PathBuf {
         return dir.join("debug");
     }
     if let Ok(exe) = std::env::current_exe()
-        && let Some(deps) = exe.parent()
-        && deps.file_name().is_some_and(|n| n == "deps")
-        && let Some(profile) = deps.parent()
+        && let Some(dir) = exe.parent()
     {
-        return profile.to_path_buf();
+        if dir.file_name().is_some_and(|n| n == "deps")
+            && let Some(profile) = dir.parent()
+        {
+            return profile.to_path_buf();
+        }
+        // A tool built beside the binaries (the benchmark in `target/release`).
+        if dir.join("pulumi-resource-fargate").is_file() {
+            return dir.to_path_buf();
+        }
     }
     workspace_root().join("target/debug")
 }

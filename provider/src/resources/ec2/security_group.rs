@@ -718,8 +718,23 @@ impl Resource for SecurityGroup {
         };
         // The group exists now: a failure from here on keeps it in the state (init failure),
         // so the next `up` fixes its rules instead of orphaning it.
+        // AWS gives every new VPC group exactly one rule, egress to everywhere; starting from
+        // that saves a read per group.
+        let group = aws_sdk_ec2::types::SecurityGroup::builder()
+            .group_id(&id)
+            .vpc_id(&inputs.vpc_id)
+            .ip_permissions_egress(
+                aws_sdk_ec2::types::IpPermission::builder()
+                    .ip_protocol("-1")
+                    .ip_ranges(
+                        aws_sdk_ec2::types::IpRange::builder()
+                            .cidr_ip("0.0.0.0/0")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
         let finish = async {
-            let group = Self::describe(ctx, &id).await?;
             Self::sync_rules(ctx, &group, inputs).await?;
             Ok::<_, ProviderError>(group)
         };

@@ -499,11 +499,9 @@ impl Resource for LoadBalancer {
         let lb = api::wait_for_load_balancer_active(client, &arn, timeout, &ctx.log, &ctx.cancel)
             .await
             .map_err(init_failed)?;
-        let actual = with_attribute_defaults(
-            api::load_balancer_attributes(client, &arn)
-                .await
-                .map_err(init_failed)?,
-        );
+        // A new load balancer has AWS's documented defaults: only what differs is sent, with no
+        // read first (a wrong default would show as drift on the next refresh).
+        let actual = with_attribute_defaults(BTreeMap::new());
         let changed = api::changed_entries(&actual, &desired_attributes(inputs));
         api::modify_load_balancer_attributes(client, &arn, &changed)
             .await

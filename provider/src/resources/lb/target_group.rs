@@ -562,11 +562,9 @@ impl Resource for TargetGroup {
             outputs: crate::resource::to_json(&outs),
             reasons: vec![e.to_string()],
         };
-        let actual = with_attribute_defaults(
-            api::target_group_attributes(client, &arn)
-                .await
-                .map_err(init_failed)?,
-        );
+        // A new target group has AWS's documented defaults: only what differs is sent, with no
+        // read first (a wrong default would show as drift on the next refresh).
+        let actual = with_attribute_defaults(BTreeMap::new());
         let changed = api::changed_entries(&actual, &desired_attributes(inputs));
         api::modify_target_group_attributes(client, &arn, &changed)
             .await
