@@ -1,7 +1,8 @@
 //! Test program for ECS: a cluster, a task definition and a Fargate service, from config.
 //! Config (project namespace): `image`, `desiredCount`, `cpu`, `memory`, `subnets` and
 //! `securityGroups` (lists), `createTimeout` (customTimeouts for create and update, e.g. "20s"),
-//! `keepRevisions`.
+//! `keepRevisions`, `secretEnv` (set with `--secret`: the container's `API_TOKEN`, which makes
+//! the task definition's `containers` secret).
 
 use std::process::ExitCode;
 
@@ -30,6 +31,25 @@ fn main() -> ExitCode {
             ClusterArgs::default(),
             ResourceOptions::default(),
         );
+        let container = move |token: Option<String>| {
+            let mut environment =
+                std::collections::BTreeMap::from([("MODE".to_string(), "test".to_string())]);
+            environment.extend(token.map(|t| ("API_TOKEN".to_string(), t)));
+            vec![ContainerDefinition {
+                name: "api".into(),
+                image,
+                port_mappings: Some(vec![PortMapping {
+                    container_port: 8080,
+                    ..Default::default()
+                }]),
+                environment: Some(environment),
+                ..Default::default()
+            }]
+        };
+        let containers = match config.get_output::<String>("secretEnv")? {
+            Some(token) => token.map(move |t| container(Some(t))),
+            None => Output::new(container(None)),
+        };
         let task_definition = TaskDefinition::new(
             &ctx,
             "api",
@@ -37,16 +57,7 @@ fn main() -> ExitCode {
                 cpu: Some(Output::new(config.get("cpu")?.unwrap_or(256))),
                 memory: Some(Output::new(config.get("memory")?.unwrap_or(512))),
                 keep_revisions: config.get_output("keepRevisions")?,
-                containers: Some(Output::new(vec![ContainerDefinition {
-                    name: "api".into(),
-                    image,
-                    port_mappings: Some(vec![PortMapping {
-                        container_port: 8080,
-                        ..Default::default()
-                    }]),
-                    environment: Some([("MODE".to_string(), "test".to_string())].into()),
-                    ..Default::default()
-                }])),
+                containers: Some(containers),
                 ..Default::default()
             },
             ResourceOptions::default(),

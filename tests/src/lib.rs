@@ -10,6 +10,7 @@
 
 pub mod aws;
 pub mod ec2;
+pub mod faults;
 mod http;
 pub mod moto;
 pub mod preview;

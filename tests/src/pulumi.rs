@@ -313,6 +313,39 @@ impl PulumiProject {
         output
     }
 
+    /// Starts `pulumi --color never --non-interactive <args> --stack <selected>` in the
+    /// background (its own process group, like [`run`](Self::run)), for tests that signal the
+    /// CLI or its plugins while it works. Killed with its plugins when dropped unfinished.
+    pub fn spawn_stack(&mut self, args: &[&str]) -> RunningPulumi {
+        let stack = self.stack().to_string();
+        let mut full: Vec<&str> = args.to_vec();
+        full.extend(["--stack", &stack]);
+        self.runs += 1;
+        let stdout_path = self.logs.join(format!("{:03}.stdout", self.runs));
+        let stderr_path = self.logs.join(format!("{:03}.stderr", self.runs));
+        let mut cmd = Command::new(&self.pulumi);
+        cmd.args(["--color", "never", "--non-interactive"])
+            .args(&full)
+            .current_dir(&self.project_dir)
+            .stdin(Stdio::null())
+            .stdout(File::create(&stdout_path).expect("stdout file"))
+            .stderr(File::create(&stderr_path).expect("stderr file"))
+            .process_group(0);
+        clear_aws_env(&mut cmd);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.pulumi.display()));
+        RunningPulumi {
+            child: Some(child),
+            command: format!("pulumi {}", full.join(" ")),
+            stdout_path,
+            stderr_path,
+            started: Instant::now(),
+            timeout: self.timeout,
+        }
+    }
+
     /// [`run`](Self::run) that panics with the full output unless pulumi exits 0.
     pub fn run_ok(&mut self, args: &[&str]) -> CmdOutput {
         let out = self.run(args);
@@ -435,6 +468,72 @@ impl PulumiProject {
         let out = self.run_stack(&["stack", "export"], true);
         serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("stack export is not JSON: {e}\n{out}"))
+    }
+}
+
+/// A `pulumi` run in the background, from [`PulumiProject::spawn_stack`].
+pub struct RunningPulumi {
+    child: Option<std::process::Child>,
+    command: String,
+    stdout_path: PathBuf,
+    stderr_path: PathBuf,
+    started: Instant,
+    timeout: Duration,
+}
+
+impl RunningPulumi {
+    /// The CLI's process id (also its process group id).
+    pub fn pid(&self) -> i32 {
+        self.child.as_ref().map(|c| c.id() as i32).unwrap_or(0)
+    }
+
+    /// stdout then stderr, as far as written.
+    pub fn output_so_far(&self) -> String {
+        format!("{}\n{}", read(&self.stdout_path), read(&self.stderr_path))
+    }
+
+    /// Whether the CLI has exited.
+    pub fn finished(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_none_or(|c| matches!(c.try_wait(), Ok(Some(_))))
+    }
+
+    /// Waits for the CLI to exit (killing it and its plugins after the project's timeout, then
+    /// panicking) and returns what it printed.
+    pub fn wait(mut self) -> CmdOutput {
+        let mut child = self.child.take().expect("not waited yet");
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for pulumi") {
+                break status;
+            }
+            if self.started.elapsed() > self.timeout {
+                kill_group(&mut child);
+                panic!(
+                    "`{}` did not finish within {:?}; killed.\n{}",
+                    self.command,
+                    self.timeout,
+                    self.output_so_far()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let output = CmdOutput {
+            command: self.command.clone(),
+            status,
+            stdout: read(&self.stdout_path),
+            stderr: read(&self.stderr_path),
+        };
+        println!("{output}\n({:.1?})\n", self.started.elapsed());
+        output
+    }
+}
+
+impl Drop for RunningPulumi {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill_group(&mut child);
+        }
     }
 }
 

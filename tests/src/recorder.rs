@@ -159,7 +159,7 @@ impl Drop for AwsRecorder {
     }
 }
 
-fn parse_upstream(upstream: &str) -> SocketAddr {
+pub(crate) fn parse_upstream(upstream: &str) -> SocketAddr {
     let hostport = upstream
         .strip_prefix("http://")
         .unwrap_or(upstream)
@@ -231,7 +231,11 @@ async fn serve_connection(stream: TcpStream, shared: &Shared) -> io::Result<()> 
 
 /// Sends one request to the upstream on a new connection and returns the status and the
 /// response re-framed with a `Content-Length`.
-async fn forward(upstream: SocketAddr, mut head: Head, body: &[u8]) -> io::Result<(u16, Vec<u8>)> {
+pub(crate) async fn forward(
+    upstream: SocketAddr,
+    mut head: Head,
+    body: &[u8],
+) -> io::Result<(u16, Vec<u8>)> {
     let had_body = head.is_chunked() || head.header("content-length").is_some() || !body.is_empty();
     head.remove("connection");
     head.remove("keep-alive");
@@ -277,7 +281,7 @@ async fn forward(upstream: SocketAddr, mut head: Head, body: &[u8]) -> io::Resul
     ))
 }
 
-fn bad_gateway(e: &io::Error) -> (u16, Vec<u8>) {
+pub(crate) fn bad_gateway(e: &io::Error) -> (u16, Vec<u8>) {
     let body = format!("aws-recorder: forwarding to the emulator failed: {e}");
     let head = Head {
         start_line: "HTTP/1.1 502 Bad Gateway".into(),
@@ -292,7 +296,7 @@ fn bad_gateway(e: &io::Error) -> (u16, Vec<u8>) {
 /// Names the AWS operation of a request: the service from the SigV4 credential scope (or the
 /// `X-Amz-Target` prefix), the operation from `X-Amz-Target` (JSON protocols) or the `Action`
 /// parameter (query protocol, in the form body or the URL).
-fn identify(head: &Head, body: &[u8]) -> AwsCall {
+pub(crate) fn identify(head: &Head, body: &[u8]) -> AwsCall {
     let target = head.header("x-amz-target");
     let service = head
         .header("authorization")

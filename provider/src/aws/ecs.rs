@@ -7,7 +7,7 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingName, Tag};
 use tokio_util::sync::CancellationToken;
 
-use super::retry::{RetryRule, retry};
+use super::retry::{AttemptCounter, RetryRule, retry};
 use crate::error::{ProviderError, Result, aws_error_code};
 
 const CLUSTER_NOT_FOUND: &[&str] = &["ClusterNotFoundException"];
@@ -138,10 +138,17 @@ pub struct RegisteredTaskDefinition {
     pub revision: i32,
 }
 
+/// Registers a revision. RegisterTaskDefinition takes no idempotency token: when the SDK had to
+/// retry it (an answer lost to a reset connection or a timeout), an earlier attempt may have
+/// registered a twin revision nobody knows of. Such twins — the revisions just below ours, not
+/// in `known`, with exactly our definition — are deregistered, so a lost answer leaves no stray
+/// ACTIVE revision behind.
 pub async fn register_task_definition(
     client: &Client,
     spec: super::convert::TaskDefinitionSpec,
+    known: &[String],
 ) -> Result<RegisteredTaskDefinition> {
+    let attempts = AttemptCounter::new();
     let out = client
         .register_task_definition()
         .family(spec.family)
@@ -155,16 +162,60 @@ pub async fn register_task_definition(
         .set_ephemeral_storage(spec.ephemeral_storage)
         .set_container_definitions(Some(spec.containers))
         .set_tags((!spec.tags.is_empty()).then_some(spec.tags))
+        .customize()
+        .interceptor(attempts.clone())
         .send()
         .await
         .map_err(|e| ProviderError::from_aws("ecs:RegisterTaskDefinition", &e, &[]))?;
     let td = out.task_definition().ok_or_else(|| {
         ProviderError::internal("ecs:RegisterTaskDefinition returned no task definition")
     })?;
+    if attempts.retried() {
+        deregister_twins(client, td, attempts.attempts() - 1, known).await;
+    }
     Ok(RegisteredTaskDefinition {
         arn: td.task_definition_arn().unwrap_or_default().to_string(),
         revision: td.revision(),
     })
+}
+
+/// Deregisters up to `at_most` revisions just below `ours` that are identical to it and not
+/// `known`: twins from retried registrations. Best effort: a failure is logged, not fatal.
+async fn deregister_twins(
+    client: &Client,
+    ours: &aws_sdk_ecs::types::TaskDefinition,
+    at_most: u32,
+    known: &[String],
+) {
+    let Some(family) = ours.family() else { return };
+    let revision = ours.revision();
+    let lowest = (revision - at_most as i32).max(1);
+    for candidate in lowest..revision {
+        let name = format!("{family}:{candidate}");
+        let found = match find_task_definition(client, &name).await {
+            Ok(Some(found)) => found,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!("checking {name} for a twin of a retried registration: {e}");
+                continue;
+            }
+        };
+        let twin = !known.contains(&found.arn)
+            && found.definition.container_definitions() == ours.container_definitions()
+            && found.definition.cpu() == ours.cpu()
+            && found.definition.memory() == ours.memory()
+            && found.definition.task_role_arn() == ours.task_role_arn()
+            && found.definition.execution_role_arn() == ours.execution_role_arn();
+        if twin {
+            tracing::info!(
+                "deregistering {} (a twin left by a retried registration)",
+                found.arn
+            );
+            if let Err(e) = deregister_task_definition(client, &found.arn).await {
+                tracing::warn!("deregistering the twin {}: {e}", found.arn);
+            }
+        }
+    }
 }
 
 /// A task definition revision with its tags.

@@ -257,6 +257,9 @@ pub fn default_wait_timeout(
     Duration::from_secs(total.clamp(5 * 60, 60 * 60))
 }
 
+/// Consecutive failed polls (each after the SDK's own retries) a wait rides out before it fails.
+pub const FAILED_POLLS_TOLERATED: u32 = 3;
+
 /// Interval between polls: often enough to show progress, rarely enough to spare the API.
 pub fn poll_interval(timeout: Duration) -> Duration {
     (timeout / 20).clamp(Duration::from_secs(1), Duration::from_secs(15))
@@ -277,15 +280,41 @@ pub async fn wait_for_steady_state(
     let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
     let mut seen_events = BTreeSet::new();
     let mut seen_ours = false;
+    let mut failed_polls = 0;
     loop {
         let service = match find_service(client, cluster, service_name).await {
-            Ok(Some(s)) => s,
+            Ok(Some(s)) => {
+                failed_polls = 0;
+                s
+            }
             Ok(None) => {
                 return Err(vec![format!(
                     "service {service_name} disappeared while waiting for it"
                 )]);
             }
-            Err(e) => return Err(vec![e.to_string()]),
+            // One poll failing after the SDK's own retries (throttling, 5xx, a dropped
+            // connection) says nothing about the rollout: poll again, up to a limit.
+            Err(e) if failed_polls < FAILED_POLLS_TOLERATED => {
+                failed_polls += 1;
+                tracing::warn!("polling {service_name} failed ({failed_polls}): {e}");
+                log.status(format!("polling the service failed, retrying: {e}"))
+                    .await;
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    return Err(vec![e.to_string()]);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(interval.min(deadline - now)) => {}
+                    _ = cancel.cancelled() => return Err(vec!["cancelled while waiting for steady state".to_string()]),
+                }
+                continue;
+            }
+            Err(e) => {
+                return Err(vec![format!(
+                    "{e} (polling failed {} times in a row)",
+                    failed_polls + 1
+                )]);
+            }
         };
         // Newest events first in ECS; show ours oldest first, once each.
         let mut fresh: Vec<String> = service

@@ -55,6 +55,45 @@ where
     }
 }
 
+/// Counts the attempts the SDK makes for one call (its standard retry mode retries throttling,
+/// 5xx and connection errors on its own). Attached to a create whose answer may have been lost:
+/// more than one attempt means an earlier attempt may have taken effect unseen, so a "duplicate"
+/// answer or a twin is our own doing and can be adopted or removed.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptCounter(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl AttemptCounter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Attempts so far (0 before the call is sent).
+    pub fn attempts(&self) -> u32 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Whether the SDK sent the request more than once.
+    pub fn retried(&self) -> bool {
+        self.attempts() > 1
+    }
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for AttemptCounter {
+    fn name(&self) -> &'static str {
+        "AttemptCounter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> std::result::Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 fn retryable_kind(e: &ProviderError) -> bool {
     matches!(e, ProviderError::Retryable(_))
 }

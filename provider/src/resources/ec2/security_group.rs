@@ -12,8 +12,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::ec2::{self as ec2_api, Direction, Peer, PermissionKey, Permissions};
+use crate::aws::retry::AttemptCounter;
 use crate::context::Ctx;
-use crate::error::{CheckFailure, ProviderError, Result};
+use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::naming::auto_name;
 use crate::resource::{
     CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json, top_level_key,
@@ -703,17 +704,66 @@ impl Resource for SecurityGroup {
                     .build(),
             );
         }
-        let out = request.send().await.map_err(|e| {
-            ProviderError::from_aws("ec2:CreateSecurityGroup", &e, &["InvalidVpcID.NotFound"])
-        })?;
-        let id = out
-            .group_id()
-            .ok_or_else(|| ProviderError::internal("ec2:CreateSecurityGroup returned no id"))?
-            .to_string();
+        let attempts = AttemptCounter::new();
+        let created = request
+            .customize()
+            .interceptor(attempts.clone())
+            .send()
+            .await;
+        let (id, arn) = match created {
+            Ok(out) => (
+                out.group_id()
+                    .ok_or_else(|| {
+                        ProviderError::internal("ec2:CreateSecurityGroup returned no id")
+                    })?
+                    .to_string(),
+                out.security_group_arn().map(str::to_string),
+            ),
+            // The SDK retried, and an earlier attempt created the group before its answer was
+            // lost: adopt it rather than orphan it.
+            Err(e)
+                if aws_error_code(&e) == Some("InvalidGroup.Duplicate") && attempts.retried() =>
+            {
+                let found = ec2
+                    .describe_security_groups()
+                    .filters(
+                        aws_sdk_ec2::types::Filter::builder()
+                            .name("group-name")
+                            .values(name)
+                            .build(),
+                    )
+                    .filters(
+                        aws_sdk_ec2::types::Filter::builder()
+                            .name("vpc-id")
+                            .values(&inputs.vpc_id)
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| ProviderError::from_aws("ec2:DescribeSecurityGroups", &e, &[]))?;
+                let group = found.security_groups().first().ok_or_else(|| {
+                    ProviderError::internal(format!(
+                        "ec2:CreateSecurityGroup: `{name}` is a duplicate, yet no such group is in {}",
+                        inputs.vpc_id
+                    ))
+                })?;
+                (
+                    group.group_id().unwrap_or_default().to_string(),
+                    group.security_group_arn().map(str::to_string),
+                )
+            }
+            Err(e) => {
+                return Err(ProviderError::from_aws(
+                    "ec2:CreateSecurityGroup",
+                    &e,
+                    &["InvalidVpcID.NotFound"],
+                ));
+            }
+        };
         ctx.log.status(format!("created security group {id}")).await;
         let mut outputs = SecurityGroupOutputs {
             inputs: inputs.clone(),
-            arn: out.security_group_arn().map(str::to_string),
+            arn,
             tags_all,
         };
         // The group exists now: a failure from here on keeps it in the state (init failure),

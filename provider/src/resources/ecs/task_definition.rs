@@ -688,6 +688,7 @@ impl Resource for TaskDefinition {
         let registered = ecs_api::register_task_definition(
             ecs,
             convert::task_definition_request(inputs, &tags_all, &region),
+            &[],
         )
         .await?;
         let family = inputs.family.clone().unwrap_or_default();
@@ -792,9 +793,16 @@ impl Resource for TaskDefinition {
             });
         }
         let region = ctx.aws.region().await?;
+        let known: Vec<String> = olds
+            .previous_revisions
+            .iter()
+            .chain(std::iter::once(&olds.arn))
+            .cloned()
+            .collect();
         let registered = ecs_api::register_task_definition(
             ecs,
             convert::task_definition_request(news, &tags_all, &region),
+            &known,
         )
         .await?;
         ctx.log

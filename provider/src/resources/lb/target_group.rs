@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::load_balancer::{elb_auto_name, keep_default, validate_elb_name};
 use crate::aws::elbv2 as api;
+use crate::aws::retry::AttemptCounter;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::resource::{CheckContext, Resource, is_known};
@@ -522,7 +523,8 @@ impl Resource for TargetGroup {
             .ok_or_else(|| ProviderError::internal("target group name missing after check"))?;
         let tags_all = ctx.tags_all(inputs.tags.as_ref());
         let hc = resolve_health_check(inputs);
-        let out = client
+        let attempts = AttemptCounter::new();
+        let created = client
             .create_target_group()
             .name(&name)
             .target_type(TargetTypeEnum::Ip)
@@ -539,21 +541,51 @@ impl Resource for TargetGroup {
             .unhealthy_threshold_count(hc.unhealthy as i32)
             .matcher(Matcher::builder().http_code(&hc.matcher).build())
             .set_tags((!tags_all.is_empty()).then(|| api::to_elb_tags(&tags_all)))
+            .customize()
+            .interceptor(attempts.clone())
             .send()
-            .await
-            .map_err(|e| {
-                if aws_error_code(&e) == Some("DuplicateTargetGroupName") {
+            .await;
+        let tg = match created {
+            Ok(out) => out.target_groups().first().cloned().ok_or_else(|| {
+                ProviderError::internal("elasticloadbalancing:CreateTargetGroup returned nothing")
+            })?,
+            // The SDK retried, and an earlier attempt created the group before its answer was
+            // lost (moto; AWS answers a repeat with the same settings with the group itself).
+            Err(e)
+                if aws_error_code(&e) == Some("DuplicateTargetGroupName") && attempts.retried() =>
+            {
+                client
+                    .describe_target_groups()
+                    .names(&name)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        ProviderError::from_aws("elasticloadbalancing:DescribeTargetGroups", &e, &[])
+                    })?
+                    .target_groups()
+                    .iter()
+                    .find(|t| {
+                        t.vpc_id() == Some(inputs.vpc_id.as_str())
+                            && t.port() == Some(inputs.port as i32)
+                    })
+                    .cloned()
+                    .ok_or_else(|| {
+                        ProviderError::internal(format!(
+                            "a target group named `{name}` appeared during a retried create, with other settings"
+                        ))
+                    })?
+            }
+            Err(e) => {
+                return Err(if aws_error_code(&e) == Some("DuplicateTargetGroupName") {
                     ProviderError::internal(format!(
                         "a target group named `{name}` already exists; choose another `name` (or leave it out for a unique auto-name), or adopt it with `pulumi import {} <resource name> <its ARN>`",
                         Self::TOKEN
                     ))
                 } else {
                     ProviderError::from_aws("elasticloadbalancing:CreateTargetGroup", &e, &[])
-                }
-            })?;
-        let tg = out.target_groups().first().ok_or_else(|| {
-            ProviderError::internal("elasticloadbalancing:CreateTargetGroup returned nothing")
-        })?;
+                });
+            }
+        };
         let arn = tg.target_group_arn().unwrap_or_default().to_string();
         ctx.log.status(format!("created target group {arn}")).await;
         let outs = outputs(&arn, inputs.clone(), tags_all);
