@@ -23,6 +23,7 @@
 
 pub mod inventory;
 pub mod process;
+pub mod recovery;
 pub mod subject;
 
 use std::fmt;

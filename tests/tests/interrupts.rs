@@ -1,0 +1,257 @@
+//! Interrupted runs: the provider SIGKILLed mid-`up` (while ECS creates the service, while a task
+//! definition is being registered), and Ctrl-C (SIGINT to the CLI) during a steady-state wait.
+//! Only processes of this test's own `pulumi` run are signalled (tests run in parallel).
+//!
+//! After a kill, the documented recovery (RELIABILITY.md) — pending creates looked up by name
+//! and imported, the rest cleared, then `refresh` and `up` — converges with no duplicate and no
+//! orphan. After Ctrl-C the run ends promptly and the state is consistent as it stands.
+
+use std::time::{Duration, Instant};
+
+use fargate_e2e::Moto;
+use fargate_e2e::faults::inventory::{SERVICE, TASK_DEFINITION, reconcile};
+use fargate_e2e::faults::process::{descendants, descendants_named, signal};
+use fargate_e2e::faults::recovery::{delete_orphans, import_commands, pending_creates};
+use fargate_e2e::faults::subject::Subject;
+use fargate_e2e::faults::{FaultKind, FaultProxy, FaultRule};
+use fargate_e2e::pulumi::RunningPulumi;
+use serde_json::json;
+
+const PROVIDER: &str = "pulumi-resource-fargate";
+
+/// The subject: change this one line to run against the full stack program.
+fn subject(moto: &Moto) -> Subject {
+    Subject::service_example(moto)
+}
+
+/// Waits until `done` holds, or panics after `limit` with the run's output.
+fn wait_until(
+    run: &mut RunningPulumi,
+    limit: Duration,
+    what: &str,
+    mut done: impl FnMut() -> bool,
+) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            !run.finished(),
+            "the run ended before {what}:\n{}",
+            run.output_so_far()
+        );
+        assert!(
+            started.elapsed() < limit,
+            "no {what} within {limit:?}:\n{}",
+            run.output_so_far()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whom a kill hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Victim {
+    /// Only the provider plugin: the engine sees its create fail ("exited prematurely").
+    Provider,
+    /// The whole run, CLI first (a crashed machine or CI runner): the state keeps the
+    /// interrupted create as a pending operation.
+    WholeRun,
+}
+
+/// SIGKILLs `victim` while `operation` is held in flight by a long latency fault (the emulator
+/// serves it after the kill: the create happened, unseen), then runs the documented recovery
+/// and checks that the next `up` converges with no orphan, nothing lost, one service.
+fn killed_during(victim: Victim, operation: &str, interrupted_type: &str) {
+    let moto = Moto::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "1")]);
+    let proxy = FaultProxy::start(&moto.url());
+    let mut project = subject(&moto).project("killed", &proxy.url());
+    proxy.add_rule(FaultRule::new(
+        operation,
+        FaultKind::Latency(Duration::from_secs(6)),
+        1,
+    ));
+
+    let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
+    let cli = run.pid();
+    wait_until(&mut run, Duration::from_secs(120), operation, || {
+        !proxy.fired().is_empty()
+    });
+    let providers = descendants_named(cli, PROVIDER);
+    assert!(
+        !providers.is_empty(),
+        "no {PROVIDER} among the descendants of our pulumi ({cli})"
+    );
+    if victim == Victim::WholeRun {
+        let everything = descendants(cli);
+        signal(cli, libc::SIGKILL).expect("SIGKILL the CLI");
+        for pid in everything {
+            let _ = signal(pid, libc::SIGKILL);
+        }
+    } else {
+        for pid in &providers {
+            signal(*pid, libc::SIGKILL).expect("SIGKILL the provider");
+        }
+    }
+    let out = run.wait();
+    assert!(!out.success(), "up survived the kill:\n{out}");
+    if victim == Victim::Provider {
+        assert!(
+            out.combined().contains("exited prematurely"),
+            "the failure should say the provider died:\n{out}"
+        );
+    }
+
+    // The request was in flight: the emulator serves it once the delay is over.
+    let started = Instant::now();
+    while proxy.count(operation) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{operation} never reached moto"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let export = project.stack_export();
+    let before = reconcile(moto.addr(), &export);
+    println!("after the kill: {before}");
+    let pending = pending_creates(moto.addr(), &export);
+    println!("pending creates: {pending:?}");
+    let mut refresh: Vec<String> = vec!["refresh".into(), "--yes".into(), "--skip-preview".into()];
+    match victim {
+        Victim::WholeRun => {
+            let ours = pending
+                .iter()
+                .find(|p| p.type_token == interrupted_type)
+                .unwrap_or_else(|| panic!("no pending create of {interrupted_type}: {pending:?}"));
+            assert!(
+                ours.id.is_some(),
+                "the interrupted create happened, so it must be found: {pending:?}"
+            );
+            // The killed CLI could not release its lock on the stack.
+            let stack = project.stack().to_string();
+            project.run_ok(&["cancel", "--yes", "--stack", &stack]);
+            project.run_ok(&[
+                "refresh",
+                "--yes",
+                "--skip-preview",
+                "--clear-pending-creates",
+                "--stack",
+                &stack,
+            ]);
+            for mut command in import_commands(&pending) {
+                command.extend(["--stack".to_string(), stack.clone()]);
+                let command: Vec<&str> = command.iter().map(String::as_str).collect();
+                project.run_ok(&command);
+            }
+        }
+        Victim::Provider => {
+            assert!(pending.is_empty(), "{pending:?}");
+            assert!(
+                before.orphans.iter().any(|(t, _)| t == interrupted_type),
+                "the unseen create should be the orphan: {before}"
+            );
+            delete_orphans(moto.addr(), &before.orphans);
+        }
+    }
+    let stack = project.stack().to_string();
+    refresh.extend(["--stack".to_string(), stack]);
+    let refresh: Vec<&str> = refresh.iter().map(String::as_str).collect();
+    project.run_ok(&refresh);
+    project.up();
+    project.preview_expect_no_changes();
+
+    let rec = reconcile(moto.addr(), &project.stack_export());
+    println!("after recovery: {rec}");
+    assert!(rec.is_clean(), "after recovery:\n{rec}");
+    let services = rec.matched.iter().filter(|(t, _)| t == SERVICE).count();
+    assert_eq!(services, 1, "exactly one service: {rec}");
+    println!(
+        "RELIABILITY scenario=killed-{victim:?}-during-{operation} pending_creates={} imported={} orphans_after_kill={} resources_checked={} orphans={} lost={}",
+        pending.len(),
+        pending.iter().filter(|p| p.id.is_some()).count(),
+        before.orphans.len(),
+        rec.checked(),
+        rec.orphans.len(),
+        rec.lost.len()
+    );
+    project.destroy();
+    assert_eq!(reconcile(moto.addr(), &project.stack_export()).checked(), 0);
+}
+
+#[test]
+fn provider_killed_while_the_service_is_created() {
+    killed_during(Victim::Provider, "ecs:CreateService", SERVICE);
+}
+
+#[test]
+fn provider_killed_while_the_task_definition_is_registered() {
+    killed_during(
+        Victim::Provider,
+        "ecs:RegisterTaskDefinition",
+        TASK_DEFINITION,
+    );
+}
+
+#[test]
+fn whole_run_killed_while_the_service_is_created() {
+    killed_during(Victim::WholeRun, "ecs:CreateService", SERVICE);
+}
+
+#[test]
+fn whole_run_killed_while_the_task_definition_is_registered() {
+    killed_during(
+        Victim::WholeRun,
+        "ecs:RegisterTaskDefinition",
+        TASK_DEFINITION,
+    );
+}
+
+#[test]
+fn ctrl_c_during_the_steady_state_wait_stops_promptly() {
+    // No task ever runs in this moto: the service never becomes steady.
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.url());
+    let mut project = subject(&moto)
+        .with("createTimeout", json!("10m"))
+        .project("cancel", &proxy.url());
+
+    let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
+    let cli = run.pid();
+    wait_until(
+        &mut run,
+        Duration::from_secs(120),
+        "steady-state polling",
+        || proxy.count("ecs:DescribeServices") >= 2,
+    );
+    signal(cli, libc::SIGINT).expect("SIGINT the CLI");
+    let signalled = Instant::now();
+    let out = run.wait();
+    let took = signalled.elapsed();
+    println!("the run ended {took:?} after SIGINT:\n{out}");
+    assert!(
+        took < Duration::from_secs(15),
+        "the run took {took:?} to stop after Ctrl-C:\n{out}"
+    );
+    assert!(!out.success(), "a cancelled up reported success:\n{out}");
+
+    // Consistent: the service is in the state with its id, nothing pending, moto agrees.
+    let export = project.stack_export();
+    let rec = reconcile(moto.addr(), &export);
+    println!("after Ctrl-C: {rec}");
+    assert!(rec.is_clean(), "after Ctrl-C:\n{rec}");
+    assert!(
+        rec.matched.iter().any(|(t, _)| t == SERVICE),
+        "the created service must be in the state: {rec}"
+    );
+    println!(
+        "RELIABILITY scenario=ctrl-c-during-steady-state-wait stopped_after_ms={} resources_checked={} orphans={} lost={} pending={}",
+        took.as_millis(),
+        rec.checked(),
+        rec.orphans.len(),
+        rec.lost.len(),
+        rec.pending_operations
+    );
+
+    // And the stack is still usable: destroy removes everything.
+    project.destroy();
+    assert_eq!(reconcile(moto.addr(), &project.stack_export()).checked(), 0);
+}
