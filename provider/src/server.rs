@@ -134,6 +134,54 @@ fn is_empty_object(v: &Json) -> bool {
     v.as_object().is_none_or(|m| m.is_empty())
 }
 
+/// The texts of every scalar under a secret path (strings, and numbers as written), longest
+/// first, so a failure reason that quotes one can have it masked.
+fn secret_texts(value: &Json, secret_paths: &[PropertyPath]) -> Vec<String> {
+    fn collect(v: &Json, out: &mut Vec<String>) {
+        match v {
+            Json::String(s) if !s.is_empty() => out.push(s.clone()),
+            Json::Number(n) => out.push(n.to_string()),
+            Json::Bool(_) | Json::Null | Json::String(_) => {}
+            Json::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            Json::Object(m) => m.values().for_each(|x| collect(x, out)),
+        }
+    }
+    let mut out = Vec::new();
+    for path in secret_paths {
+        let mut at = Some(value);
+        for seg in path {
+            at = at.and_then(|v| match seg {
+                pulumi_rs_proto::value::PathSegment::Key(k) => v.get(k),
+                pulumi_rs_proto::value::PathSegment::Index(i) => v.get(*i),
+            });
+        }
+        if let Some(v) = at {
+            collect(v, &mut out);
+        }
+    }
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+/// Masks secret texts in failure reasons as `[secret]`.
+fn redact_failures(failures: Vec<CheckFailure>, secrets: &[String]) -> Vec<CheckFailure> {
+    if secrets.is_empty() {
+        return failures;
+    }
+    failures
+        .into_iter()
+        .map(|mut f| {
+            for s in secrets {
+                if f.reason.contains(s.as_str()) {
+                    f.reason = f.reason.replace(s.as_str(), "[secret]");
+                }
+            }
+            f
+        })
+        .collect()
+}
+
 fn failures_to_rpc(failures: Vec<CheckFailure>) -> Vec<rpcs::CheckFailure> {
     failures
         .into_iter()
@@ -288,6 +336,8 @@ impl ResourceProvider for FargateProvider {
             has_unknowns: contains_unknowns(&news),
         };
         let olds = (!is_empty_object(&olds)).then_some(olds);
+        // Failure reasons quote the offending value: never a secret one.
+        let secrets = secret_texts(&news, &secret_paths);
         Ok(Response::new(match resource.check(news, olds, &ctx) {
             Ok(checked) => CheckResponse {
                 inputs: wire(checked, &secret_paths),
@@ -295,7 +345,7 @@ impl ResourceProvider for FargateProvider {
             },
             Err(failures) => CheckResponse {
                 inputs: req.news,
-                failures: failures_to_rpc(failures),
+                failures: failures_to_rpc(redact_failures(failures, &secrets)),
             },
         }))
     }
@@ -539,6 +589,39 @@ mod tests {
             pulumi_rs_proto::value::is_secret(&props["token"]),
             "secrets stay secret: {props}"
         );
+    }
+
+    #[tokio::test]
+    async fn check_failures_never_quote_a_secret_value() {
+        use pulumi_rs_proto::value::{json_to_struct, secret};
+        let provider = FargateProvider::new(EngineLog::default());
+        let news = serde_json::json!({"name": secret(serde_json::json!("bad secret name!"))});
+        let response = provider
+            .check(Request::new(CheckRequest {
+                urn: "urn:pulumi:dev::p::fargate:ecs:Cluster::main".into(),
+                r#type: "fargate:ecs:Cluster".into(),
+                news: Some(json_to_struct(&news)),
+                random_seed: b"seed".to_vec(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(response.failures.len(), 1, "{:?}", response.failures);
+        let f = &response.failures[0];
+        assert_eq!(f.property, "name");
+        assert!(!f.reason.contains("bad secret name!"), "{}", f.reason);
+        assert!(f.reason.contains("[secret]"), "{}", f.reason);
+    }
+
+    #[test]
+    fn secret_texts_come_from_secret_paths_only() {
+        use pulumi_rs_proto::value::PathSegment::{Index, Key};
+        let v = serde_json::json!({"a": "plain", "s": {"x": "hidden", "n": [8443]}});
+        let texts = secret_texts(&v, &[vec![Key("s".into())]]);
+        assert_eq!(texts, vec!["hidden".to_string(), "8443".to_string()]);
+        let texts = secret_texts(&v, &[vec![Key("s".into()), Key("n".into()), Index(0)]]);
+        assert_eq!(texts, vec!["8443".to_string()]);
     }
 
     #[test]
