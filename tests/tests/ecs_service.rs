@@ -177,7 +177,10 @@ fn service_lifecycle() {
         .network_configuration()
         .and_then(|n| n.awsvpc_configuration())
         .expect("awsvpc network configuration");
-    assert_eq!(vpc.subnets(), subnets.as_slice());
+    // AWS keeps subnets and groups as sets; the provider sends them sorted.
+    let mut sorted_subnets = subnets.clone();
+    sorted_subnets.sort();
+    assert_eq!(vpc.subnets(), sorted_subnets.as_slice());
     assert_eq!(vpc.security_groups(), groups.as_slice());
 
     let td = ecs.describe_task_definition(&td1);
