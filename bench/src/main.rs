@@ -51,6 +51,10 @@ pub struct Languages {
 pub struct Builds {
     pub clean_release: Option<Duration>,
     pub incremental_release: Option<Duration>,
+    /// The longest compilation units of the clean build (crate, seconds), from cargo's timings.
+    pub longest_units: Vec<(String, f64)>,
+    /// The load average when the clean build started: other work on the machine skews it.
+    pub load_before: String,
 }
 
 pub struct Args {
@@ -298,7 +302,13 @@ fn builds() -> Builds {
     let build = || {
         let t = Instant::now();
         let status = Command::new("cargo")
-            .args(["build", "--release", "-p", "pulumi-resource-fargate"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "pulumi-resource-fargate",
+                "--timings",
+            ])
             .env("CARGO_TARGET_DIR", &target)
             .current_dir(&root)
             .status()
@@ -306,7 +316,9 @@ fn builds() -> Builds {
         assert!(status.success(), "release build failed");
         t.elapsed()
     };
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let clean = build();
+    let longest_units = longest_units(&target.join("cargo-timings/cargo-timing.html"));
     let touched = root.join("provider/src/resources/ecs/cluster.rs");
     let file = std::fs::File::options()
         .append(true)
@@ -319,5 +331,44 @@ fn builds() -> Builds {
     Builds {
         clean_release: Some(clean),
         incremental_release: Some(incremental),
+        longest_units,
+        load_before: load_before
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
     }
+}
+
+/// The five longest units of a `cargo build --timings` report (its `UNIT_DATA` array).
+fn longest_units(report: &Path) -> Vec<(String, f64)> {
+    let Ok(html) = std::fs::read_to_string(report) else {
+        return Vec::new();
+    };
+    let Some(start) = html.find("const UNIT_DATA = ") else {
+        return Vec::new();
+    };
+    let rest = &html[start + "const UNIT_DATA = ".len()..];
+    let Some(end) = rest.find("];") else {
+        return Vec::new();
+    };
+    let Ok(units) = serde_json::from_str::<Vec<serde_json::Value>>(&rest[..=end]) else {
+        return Vec::new();
+    };
+    let mut units: Vec<(String, f64)> = units
+        .iter()
+        .filter_map(|u| {
+            Some((
+                format!(
+                    "{}{}",
+                    u["name"].as_str()?,
+                    u["target"].as_str().unwrap_or_default()
+                ),
+                u["duration"].as_f64()?,
+            ))
+        })
+        .collect();
+    units.sort_by(|a, b| b.1.total_cmp(&a.1));
+    units.truncate(5);
+    units
 }

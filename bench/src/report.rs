@@ -376,6 +376,17 @@ pub fn render(
                 target(clean <= Duration::from_secs(480)),
                 secs(incremental)
             );
+            let _ = writeln!(
+                md,
+                "Load average when the clean build started: {} (anything else running on the \
+                 2 cores shows up here). Longest compilation units of the clean build \
+                 (`cargo build --timings`):\n",
+                builds.load_before
+            );
+            for (unit, seconds) in &builds.longest_units {
+                let _ = writeln!(md, "- `{}`: {seconds:.0} s", unit.trim());
+            }
+            let _ = writeln!(md);
         }
         _ => {
             let _ = writeln!(
