@@ -3,9 +3,8 @@
 //! which must fail with a line naming the property path and the offending value, with the
 //! recording proxy seeing no AWS call and moto holding nothing afterwards.
 //!
-//! Bad values of the stack program's own configuration (`Pulumi.<stack>.yaml`) go in
-//! `tests/data/bad_stack_config.json` (same idea: config overrides, the key and value the
-//! message must name); [`stack_config_cases`] runs them against `sotex-stack`.
+//! Bad values of the stack program's own configuration (`Pulumi.<stack>.yaml`) are the table of
+//! `bad_stack_yaml_fails_at_preview` in `tests/stack.rs`.
 
 use std::path::PathBuf;
 
@@ -195,46 +194,4 @@ fn bad_listener_inputs() {
 #[test]
 fn bad_security_group_inputs() {
     run_cases("fargate:ec2:SecurityGroup");
-}
-
-/// The hook for the stack program's configuration: each case of
-/// `tests/data/bad_stack_config.json` (`{"cases": [{"id", "config": {key: value}, "key",
-/// "value"}]}`) overrides keys of the staging stack; `pulumi preview` must fail naming the key
-/// and the value, without AWS calls.
-#[test]
-fn stack_config_cases() {
-    let path = data_file("bad_stack_config.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("no {}: no stack config cases yet", path.display());
-        return;
-    };
-    let doc: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
-    let cases = doc["cases"].as_array().cloned().unwrap_or_default();
-    let mut misses = Vec::new();
-    for case in &cases {
-        let moto = Moto::start();
-        let recorder = AwsRecorder::start(&moto.url());
-        let mut subject = Subject::new("sotex-stack");
-        for (k, v) in case["config"].as_object().into_iter().flatten() {
-            subject = subject.with(k, v.clone());
-        }
-        let mut project = subject.project("sotex-backend", &recorder.url());
-        recorder.clear();
-        let out = project.try_preview();
-        let key = case["key"].as_str().unwrap_or_default();
-        let value = case["value"].as_str().unwrap_or_default();
-        let named = out
-            .combined()
-            .lines()
-            .any(|l| l.contains(key) && l.contains(value));
-        if out.success() || !named || !recorder.operations().is_empty() {
-            misses.push(format!("{}:\n{out}", case["id"]));
-        }
-    }
-    println!(
-        "RELIABILITY bad_inputs type=stack-config tried={} rejected_with_key_and_value={}",
-        cases.len(),
-        cases.len() - misses.len()
-    );
-    assert!(misses.is_empty(), "{}", misses.join("\n"));
 }

@@ -16,8 +16,8 @@ use serde_json::json;
 
 /// The subject of the ECS scenarios: change this one line to run them against the full stack
 /// program (`Subject::new("sotex-stack")`).
-fn subject(moto: &Moto) -> Subject {
-    Subject::service_example(moto)
+fn subject(_moto: &Moto) -> Subject {
+    Subject::full_stack()
 }
 
 /// What the first `up` under faults must do.

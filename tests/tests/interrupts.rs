@@ -20,8 +20,8 @@ use serde_json::json;
 const PROVIDER: &str = "pulumi-resource-fargate";
 
 /// The subject: change this one line to run against the full stack program.
-fn subject(moto: &Moto) -> Subject {
-    Subject::service_example(moto)
+fn subject(_moto: &Moto) -> Subject {
+    Subject::full_stack()
 }
 
 /// Waits until `done` holds, or panics after `limit` with the run's output.

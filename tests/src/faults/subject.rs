@@ -55,6 +55,12 @@ impl Subject {
             .with("securityGroups", json!(network.security_group_ids))
     }
 
+    /// The stack program with the repository's `Pulumi.staging.yaml` (as `sotex-stack`
+    /// subjects always are).
+    pub fn full_stack() -> Subject {
+        Subject::new("sotex-stack")
+    }
+
     /// The `bad_input` example: one resource of `type_token` with raw `properties`.
     pub fn raw_resource(type_token: &str, properties: Value) -> Subject {
         Subject::new("bad_input")
@@ -62,11 +68,14 @@ impl Subject {
             .with("properties", properties)
     }
 
-    /// A project named `name` running this subject against `endpoint`, stack [`STACK`] created
-    /// and configured.
+    /// A project named `name` running this subject against `endpoint`, its stack created and
+    /// configured ([`STACK`], or `staging` for the stack program).
     pub fn project(&self, name: &str, endpoint: &str) -> PulumiProject {
         if self.program == "sotex-stack" {
-            let mut project = PulumiProject::sotex_stack(STACK, endpoint);
+            // The committed staging stack, its region pointed at moto's default region where
+            // the inventory looks.
+            let mut project = PulumiProject::sotex_stack("staging", endpoint);
+            project.config_set("fargate:region", "us-east-1");
             for (key, value) in &self.config {
                 let text = match value {
                     Value::String(s) => s.clone(),
