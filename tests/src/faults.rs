@@ -38,7 +38,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 use crate::http::{self, Head, NoLength};
-use crate::recorder::{AwsCall, bad_gateway, forward, identify, parse_upstream};
+use crate::recorder::{
+    AwsCall, bad_gateway, forward, identify, parse_upstream, spawn_loopback_server,
+};
 
 /// What the proxy does instead of (or besides) forwarding a matching request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,10 +265,6 @@ impl FaultProxy {
             upstream.ip().is_loopback(),
             "the fault proxy only forwards to loopback, not {upstream}"
         );
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("bind the fault proxy on 127.0.0.1");
-        listener.set_nonblocking(true).expect("set_nonblocking");
-        let addr = listener.local_addr().expect("local_addr");
         let shared = Arc::new(Shared {
             upstream,
             calls: Mutex::new(Vec::new()),
@@ -274,24 +272,10 @@ impl FaultProxy {
             fired: Mutex::new(Vec::new()),
             request_ids: std::sync::atomic::AtomicU64::new(1),
         });
-        let (tx, rx) = oneshot::channel();
         let thread_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("fault-proxy-{}", addr.port()))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fault proxy runtime");
-                rt.block_on(async move {
-                    let listener = TcpListener::from_std(listener).expect("tokio listener");
-                    tokio::select! {
-                        _ = rx => {}
-                        _ = accept_loop(listener, thread_shared) => {}
-                    }
-                });
-            })
-            .expect("spawn the fault proxy thread");
+        let (addr, tx, thread) = spawn_loopback_server("fault-proxy", move |listener| {
+            accept_loop(listener, thread_shared)
+        });
         FaultProxy {
             addr,
             shared,

@@ -76,33 +76,14 @@ impl AwsRecorder {
             upstream.ip().is_loopback(),
             "the recorder only forwards to loopback, not {upstream}"
         );
-        let listener =
-            std::net::TcpListener::bind("127.0.0.1:0").expect("bind the recorder on 127.0.0.1");
-        listener.set_nonblocking(true).expect("set_nonblocking");
-        let addr = listener.local_addr().expect("local_addr");
         let shared = Arc::new(Shared {
             upstream,
             calls: Mutex::new(Vec::new()),
         });
-        let (tx, rx) = oneshot::channel();
         let thread_shared = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("aws-recorder-{}", addr.port()))
-            .spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("recorder runtime");
-                rt.block_on(async move {
-                    let listener = TcpListener::from_std(listener).expect("tokio listener");
-                    tokio::select! {
-                        _ = rx => {}
-                        _ = accept_loop(listener, thread_shared) => {}
-                    }
-                });
-                // Dropping `rt` here cancels the connection tasks.
-            })
-            .expect("spawn the recorder thread");
+        let (addr, tx, thread) = spawn_loopback_server("aws-recorder", move |listener| {
+            accept_loop(listener, thread_shared)
+        });
         AwsRecorder {
             addr,
             shared,
@@ -146,6 +127,41 @@ impl AwsRecorder {
     pub fn clear(&self) {
         self.shared.calls.lock().unwrap().clear();
     }
+}
+
+/// Runs `serve` on a listener bound to `127.0.0.1:<free port>`, on its own thread with its own
+/// current-thread runtime (so plain `#[test]`s and async tests can both use it). Sending on, or
+/// dropping, the returned sender stops it; dropping the runtime cancels its connection tasks.
+pub(crate) fn spawn_loopback_server<F, Fut>(
+    name: &str,
+    serve: F,
+) -> (SocketAddr, oneshot::Sender<()>, JoinHandle<()>)
+where
+    F: FnOnce(TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("bind the {name} on 127.0.0.1: {e}"));
+    listener.set_nonblocking(true).expect("set_nonblocking");
+    let addr = listener.local_addr().expect("local_addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name(format!("{name}-{}", addr.port()))
+        .spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("proxy runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("tokio listener");
+                tokio::select! {
+                    _ = rx => {}
+                    _ = serve(listener) => {}
+                }
+            });
+        })
+        .unwrap_or_else(|e| panic!("spawn the {name} thread: {e}"));
+    (addr, tx, thread)
 }
 
 impl Drop for AwsRecorder {
