@@ -424,3 +424,44 @@ fn cli_usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
     }
 }
+
+/// The workflows call the checks with flags the binary knows: a renamed flag fails here, not in
+/// a release.
+#[test]
+fn the_play_workflows_use_only_known_flags() {
+    let workflows = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.github/workflows");
+    let usage = sotex_delivery::play_cli::USAGE;
+    let mut calls = 0;
+    for name in ["play-upload.yml", "play-promote.yml"] {
+        let text = std::fs::read_to_string(workflows.join(name)).unwrap();
+        // A call and its `\`-continued lines.
+        let joined = text.replace("\\\n", " ");
+        for line in joined
+            .lines()
+            .filter(|l| l.contains("target/debug/sotex-ci play-"))
+        {
+            calls += 1;
+            let sub = line
+                .split_whitespace()
+                .skip_while(|w| *w != "target/debug/sotex-ci")
+                .nth(1)
+                .unwrap();
+            let section = usage
+                .split("\n  sotex-ci ")
+                .find(|s| {
+                    s.trim_start()
+                        .trim_start_matches("sotex-ci ")
+                        .starts_with(sub)
+                })
+                .unwrap_or_else(|| panic!("{name}: unknown subcommand {sub}"));
+            for flag in line.split_whitespace().filter(|w| w.starts_with("--")) {
+                assert!(
+                    section.contains(flag),
+                    "{name}: `{sub}` has no {flag}: {line}"
+                );
+            }
+        }
+    }
+    // Upload: before and after; promote: check, then promote and its landed check.
+    assert_eq!(calls, 5);
+}
