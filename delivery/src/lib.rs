@@ -1,5 +1,5 @@
 //! Delivery automation for the Sotex-box backend, kept in Rust so CI's logic is tested here and
-//! not only in workflow YAML. The binary `sotex-ci` has two subcommands:
+//! not only in workflow YAML. The binary `sotex-ci` has these subcommands:
 //!
 //! - `preview-comment`: renders `pulumi preview --json` documents (one per stack) as one
 //!   Markdown pull-request comment ([`render`]): counts, changed resources and property paths
@@ -8,11 +8,16 @@
 //! - `deploy`: `pulumi up` of a stack with CI's guard rails ([`deploy`]): the image tag as an
 //!   input, production refused for a commit staging has not run (the record is a stack tag in
 //!   the state backend), distinct exit codes and a one-paragraph summary.
+//! - `play-check-upload` / `play-check-promote`: the Google Play rules for the Android app
+//!   ([`play`], CLI in [`play_cli`]): version codes only grow, and production only takes the
+//!   version code the internal track runs.
 
 pub mod deploy;
 pub mod fixtures;
 pub mod mask;
 pub mod path;
+pub mod play;
+pub mod play_cli;
 pub mod preview;
 pub mod render;
 pub mod risk;

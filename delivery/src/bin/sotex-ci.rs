@@ -5,6 +5,9 @@
 //! sotex-ci deploy --stack NAME [--image-tag TAG] [--commit SHA] [--cwd DIR]
 //!                 [--verified-on STACK | --no-verification] [--config-key KEY] [--run ID]
 //!                 [--check-only]
+//! sotex-ci play-check-upload --version-code N [--track NAME] [--landed] [TRACKS.json|-]...
+//! sotex-ci play-check-promote --version-code N (--rollout FRACTION|complete | --halt)
+//!                             [--from internal] [--to production] [--out FILE] [TRACKS.json|-]...
 //! ```
 
 use std::path::PathBuf;
@@ -36,8 +39,11 @@ fn main() -> ExitCode {
     let code = match args.first().map(String::as_str) {
         Some("preview-comment") => preview_comment(&args[1..]),
         Some("deploy") => deploy_command(&args[1..]),
+        Some(sub @ ("play-check-upload" | "play-check-promote")) => {
+            sotex_delivery::play_cli::run(sub, &args[1..])
+        }
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            println!("{USAGE}\n{}", sotex_delivery::play_cli::USAGE);
             0
         }
         _ => usage("a subcommand is required"),
@@ -46,7 +52,10 @@ fn main() -> ExitCode {
 }
 
 fn usage(problem: &str) -> i32 {
-    eprintln!("sotex-ci: {problem}\n{USAGE}");
+    eprintln!(
+        "sotex-ci: {problem}\n{USAGE}\n{}",
+        sotex_delivery::play_cli::USAGE
+    );
     EXIT_USAGE
 }
 
