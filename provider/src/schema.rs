@@ -269,6 +269,31 @@ pub fn package_schema() -> Json {
         "resources": resources_spec,
         "types": types,
         "functions": functions_spec,
+        "language": sdk_languages(),
+        // Versioned SDKs: each generated package carries the schema's version and so asks the
+        // engine for exactly this plugin version; Go also gets its own go.mod.
+        "meta": {"supportPack": true},
+    })
+}
+
+/// Package names and metadata of the SDKs `scripts/gen-sdks` generates (TypeScript, Python, Go).
+/// The Go path is a module path, not a download location: until the SDK is published, a Go
+/// program points it at the generated folder with a `replace` directive.
+fn sdk_languages() -> Json {
+    json!({
+        "nodejs": {
+            "packageName": "@sotex/fargate",
+            "packageDescription": "Pulumi SDK for the native fargate provider: ECS Fargate services behind an Application Load Balancer.",
+            "dependencies": {"@pulumi/pulumi": "^3.269.0"},
+        },
+        "python": {
+            "packageName": "sotex_fargate",
+            "requires": {"pulumi": ">=3.269.0,<4.0.0"},
+            "pyproject": {"enabled": true},
+        },
+        "go": {
+            "importBasePath": "sotex.local/pulumi-fargate/sdk/go/fargate",
+        },
     })
 }
 
