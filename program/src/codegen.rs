@@ -31,6 +31,14 @@ pub fn generate(source: &str) -> Result<String, String> {
     for b in &blocks {
         match b.kind.as_str() {
             "resource" | "package" => {}
+            "component" => errors.push(format!(
+                "component `{}` ({}): the Rust SDK cannot declare component resources yet; import the resources without a component parent",
+                b.labels.join(" "),
+                match b.attribute("token") {
+                    Some(Expr::Str(t)) => t.as_str(),
+                    _ => "no type token",
+                }
+            )),
             other => errors.push(format!(
                 "`{other} {}`: only resource blocks can be translated to Rust",
                 b.labels.join(" ")
@@ -488,7 +496,8 @@ impl Generator<'_> {
             return Ok("            ResourceOptions::default(),\n".to_string());
         };
         let mut fields = String::new();
-        let urn_of = |e: &Expr, deps: &mut BTreeSet<String>| match e {
+        let urn_of = |e: &Expr, deps: &mut BTreeSet<String>| {
+            match e {
             Expr::Traversal(p) if p.len() == 1 => self
                 .variables
                 .get(&p[0])
@@ -496,8 +505,14 @@ impl Generator<'_> {
                     deps.insert(p[0].clone());
                     format!("{v}.urn()")
                 })
-                .ok_or_else(|| format!("option refers to `{}`, not an imported resource", p[0])),
+                .ok_or_else(|| {
+                    format!(
+                        "its option refers to `{}`, which is not a resource the Rust SDK can declare",
+                        p[0]
+                    )
+                }),
             other => Err(format!("option value {other:?} is not a resource")),
+        }
         };
         for (name, value) in &options.attributes {
             match (name.as_str(), value) {
