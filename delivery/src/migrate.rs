@@ -732,8 +732,13 @@ impl Migration {
              # commands of the report.\nconfig:\n"
         );
         for (key, value) in &self.config {
-            // JSON is valid YAML flow syntax, and keeps strings quoted.
-            let _ = writeln!(out, "  {key}: {value}");
+            // JSON is valid YAML flow syntax; numbers and booleans are quoted as the CLI writes
+            // them (`pulumi config set cpu 256` stores "256").
+            let text = match value {
+                Value::Number(_) | Value::Bool(_) => format!("\"{value}\""),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "  {key}: {text}");
         }
         out
     }

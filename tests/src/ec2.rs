@@ -186,3 +186,12 @@ mod tests {
         assert_eq!(form_encode("a b/c"), "a%20b%2Fc");
     }
 }
+
+/// One IAM query-API call (same shape as [`ec2_query`]).
+pub fn iam_query(
+    moto: SocketAddr,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<String, String> {
+    query(moto, "iam", "2010-05-08", action, params)
+}

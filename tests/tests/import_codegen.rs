@@ -2,54 +2,8 @@
 //! engine's description of the imported resource into Rust declarations that compile against
 //! the typed SDK, and says clearly what it cannot translate.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use fargate_e2e::tools::target_profile_dir;
+use fargate_e2e::rustc::check_generated_rust;
 use fargate_e2e::{EcsProbe, Moto, PulumiProject, exported_resources};
-
-/// Type-checks `code` (a generated program) against the SDK this workspace built, like
-/// `cargo check` but without a second cargo run: rustc with the built `pulumi_rs` rlib.
-fn check_compiles(code: &str, dir: &Path) {
-    let profile = target_profile_dir();
-    let deps = profile.join("deps");
-    let rlib: PathBuf = std::fs::read_dir(&deps)
-        .unwrap_or_else(|e| panic!("{}: {e}", deps.display()))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().is_some_and(|n| {
-                let n = n.to_string_lossy();
-                n.starts_with("libpulumi_rs-") && n.ends_with(".rlib")
-            })
-        })
-        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
-        .expect("the pulumi-rs library is built (cargo build --workspace --bins)");
-    let source = dir.join("imported.rs");
-    std::fs::write(&source, code).unwrap();
-    let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .args([
-            "--edition",
-            "2024",
-            "--crate-type",
-            "bin",
-            "--emit=metadata",
-        ])
-        .arg("-o")
-        .arg(dir.join("imported.rmeta"))
-        .arg("--extern")
-        .arg(format!("pulumi_rs={}", rlib.display()))
-        .arg("-L")
-        .arg(format!("dependency={}", deps.display()))
-        .arg(&source)
-        .output()
-        .expect("run rustc");
-    assert!(
-        out.status.success(),
-        "the generated code does not compile:\n{code}\n--- rustc ---\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The Rust program `pulumi import` printed after its explanation.
 fn printed_code(stdout: &str) -> String {
@@ -112,7 +66,7 @@ fn import_of_one_cluster_prints_rust_that_compiles() {
         "{code}"
     );
     assert!(code.contains("protect: true"), "{code}");
-    check_compiles(&code, project.dir());
+    check_generated_rust(&code, project.dir());
 
     // The cluster is in the state under the name, with the id the provider reads.
     let export = project.stack_export();
