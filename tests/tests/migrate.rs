@@ -456,16 +456,29 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     let code = std::fs::read_to_string(&code_path).unwrap();
     check_generated_rust(&code, &work);
 
-    // 5. The gate: no imported resource replaced, deleted or created.
-    let preview = project.run_ok(&["preview", "--json", "--stack", "staging"]);
-    let preview_path = work.join("preview.json");
-    std::fs::write(&preview_path, &preview.stdout).unwrap();
-    let (passed, gate, _) = sotex_ci(&[
-        "migrate-gate",
-        "--import-file",
-        work.join("import.json").to_str().unwrap(),
-        preview_path.to_str().unwrap(),
-    ]);
+    // 5. The gate: no imported resource replaced, deleted or created. First it must refuse a
+    // stack file that would replace the target group (another port)...
+    let mut gate = |project: &mut PulumiProject, file: &str| {
+        let preview = project.run_ok(&["preview", "--json", "--stack", "staging"]);
+        let preview_path = work.join(file);
+        std::fs::write(&preview_path, &preview.stdout).unwrap();
+        sotex_ci(&[
+            "migrate-gate",
+            "--import-file",
+            work.join("import.json").to_str().unwrap(),
+            preview_path.to_str().unwrap(),
+        ])
+    };
+    project.config_set("containerPort", "9090");
+    let (passed, _, refused) = gate(&mut project, "preview-wrong-port.json");
+    assert!(!passed, "the gate let a replacement through");
+    assert!(
+        refused.contains("refused: replace api (fargate:lb:TargetGroup)"),
+        "{refused}"
+    );
+    // ... and pass the migrated values.
+    project.config_set("containerPort", "8080");
+    let (passed, gate, _) = gate(&mut project, "preview.json");
     assert!(passed, "the gate refused:\n{gate}");
     assert!(
         gate.contains("new (not imported): create service (fargate:ec2:SecurityGroup)"),
