@@ -514,7 +514,7 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
 /// Why a resource of the old stack has no place in the new one, and what to do.
 fn not_ours(o: &Old, m: &Migration) -> (String, String) {
     let kind = format!("aws:{}:{}", o.module, o.kind);
-    let config = |key: &str| m.config.get(&format!("{PROJECT}:{key}")).is_some();
+    let config = |key: &str| m.config.contains_key(&format!("{PROJECT}:{key}"));
     match (o.module.as_str(), o.kind.as_str()) {
         ("iam", _) => (
             format!("{kind} is not a resource of this provider yet"),

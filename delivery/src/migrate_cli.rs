@@ -24,8 +24,11 @@ fn usage(problem: &str) -> i32 {
     EXIT_USAGE
 }
 
+/// `(flag, value)` pairs and positional arguments.
+type Parsed = (Vec<(String, String)>, Vec<String>);
+
 /// `--flag value` / `--flag=value` pairs and positional arguments.
-fn split(args: &[String], flags: &[&str]) -> Result<(Vec<(String, String)>, Vec<String>), String> {
+fn split(args: &[String], flags: &[&str]) -> Result<Parsed, String> {
     let mut options = Vec::new();
     let mut positional = Vec::new();
     let mut it = args.iter();

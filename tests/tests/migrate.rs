@@ -458,7 +458,7 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
 
     // 5. The gate: no imported resource replaced, deleted or created. First it must refuse a
     // stack file that would replace the target group (another port)...
-    let mut gate = |project: &mut PulumiProject, file: &str| {
+    let gate = |project: &mut PulumiProject, file: &str| {
         let preview = project.run_ok(&["preview", "--json", "--stack", "staging"]);
         let preview_path = work.join(file);
         std::fs::write(&preview_path, &preview.stdout).unwrap();

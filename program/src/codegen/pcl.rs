@@ -124,8 +124,8 @@ impl Parser {
                 }
             } else if c == '/' && self.peek_at(1) == Some('*') {
                 self.pos += 2;
-                while !self.at_end() && !(self.peek() == Some('*') && self.peek_at(1) == Some('/'))
-                {
+                let closes = |p: &Parser| p.peek() == Some('*') && p.peek_at(1) == Some('/');
+                while !self.at_end() && !closes(self) {
                     self.pos += 1;
                 }
                 self.pos = (self.pos + 2).min(self.chars.len());
