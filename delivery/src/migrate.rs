@@ -73,19 +73,24 @@ struct Old<'a> {
     outputs: &'a Value,
 }
 
+/// What a secret input reads as: nothing, so a secret never reaches a plain-text file.
+static HIDDEN: Value = Value::Null;
+
 impl Old<'_> {
     fn input(&self, key: &str) -> &Value {
-        match self.inputs.get(key) {
+        let v = match self.inputs.get(key) {
             Some(v) if !v.is_null() => v,
             _ => self.outputs.get(key).unwrap_or(&Value::Null),
-        }
+        };
+        if unwrap_secret(v).0 { &HIDDEN } else { v }
     }
 
     fn output(&self, key: &str) -> &Value {
-        match self.outputs.get(key) {
+        let v = match self.outputs.get(key) {
             Some(v) if !v.is_null() => v,
             _ => self.inputs.get(key).unwrap_or(&Value::Null),
-        }
+        };
+        if unwrap_secret(v).0 { &HIDDEN } else { v }
     }
 
     fn str(&self, key: &str) -> Option<&str> {
@@ -104,14 +109,17 @@ fn aws_type(token: &str) -> Option<(String, String)> {
     Some((module, kind))
 }
 
-/// Whether a state value is a secret, and its plaintext when the export has it
-/// (`pulumi stack export --show-secrets`).
-fn unwrap_secret(v: &Value) -> (bool, Option<&Value>) {
+/// Whether a state value is a secret, and its value when the export has it: with
+/// `pulumi stack export --show-secrets`, `plaintext` is the value's JSON text.
+fn unwrap_secret(v: &Value) -> (bool, Option<Value>) {
     if v.get(SECRET_SIG).and_then(Value::as_str) == Some(SECRET_VALUE) {
-        let plain = v.get("plaintext");
+        let plain = v
+            .get("plaintext")
+            .and_then(Value::as_str)
+            .and_then(|text| serde_json::from_str(text).ok());
         return (true, plain);
     }
-    (false, Some(v))
+    (false, Some(v.clone()))
 }
 
 /// A number the bridged provider may hold as a number or a string (`cpu = "256"`).
@@ -497,6 +505,23 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
         ));
     }
 
+    // Other secret inputs of adopted resources: never derived, so say so.
+    for o in olds.iter().filter(|o| used.contains(&o.urn)) {
+        for (key, value) in o.inputs.as_object().into_iter().flatten() {
+            if key != "containerDefinitions" && unwrap_secret(value).0 {
+                m.secrets.push(SecretCommand {
+                    command: format!(
+                        "pulumi config set --secret <the stack setting fed by `{key}`> '<its value>'"
+                    ),
+                    why: format!(
+                        "`{key}` of `{}` is a secret in the old stack, so nothing was derived from it",
+                        o.urn
+                    ),
+                });
+            }
+        }
+    }
+
     for o in &olds {
         if used.contains(&o.urn) {
             continue;
@@ -572,15 +597,16 @@ fn task_definition_config(t: &Old, container_name: Option<&str>, m: &mut Migrati
         }
     }
     // `containerDefinitions` is a JSON string in the bridged provider.
-    let (secret, plain) = unwrap_secret(t.input("containerDefinitions"));
-    let Some(plain) = plain else {
+    let raw = t.inputs.get("containerDefinitions").unwrap_or(&Value::Null);
+    let (secret, plain) = unwrap_secret(raw);
+    let Some(plain) = plain.filter(|p| !p.is_null()) else {
         m.secrets.push(SecretCommand {
             command: "pulumi stack export --show-secrets --stack <old stack> > old-stack.json && sotex-ci migrate --export old-stack.json ...".into(),
             why: "the task definition's containerDefinitions are encrypted in this export, so image, port, environment and secrets could not be derived; re-run on an export with --show-secrets (the migration still never writes secret values)".into(),
         });
         return;
     };
-    let containers: Vec<Value> = match plain {
+    let containers: Vec<Value> = match &plain {
         Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
         Value::Array(a) => a.clone(),
         _ => Vec::new(),
@@ -834,6 +860,118 @@ pub fn gate(import_file: &Value, preview_json: &str) -> Result<GateResult, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fixture() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/migrate/program-cs-export.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The fixture with the task definition's containers marked secret, as `--show-secrets`
+    /// (`plaintext`) or a plain export (`ciphertext`) writes them.
+    fn with_secret_containers(show_secrets: bool) -> (Value, String) {
+        let mut export = fixture();
+        let resources = export["deployment"]["resources"].as_array_mut().unwrap();
+        let td = resources
+            .iter_mut()
+            .find(|r| r["type"] == "aws:ecs/taskDefinition:TaskDefinition")
+            .unwrap();
+        let containers = td["inputs"]["containerDefinitions"].clone();
+        let mut secret = json!({SECRET_SIG: SECRET_VALUE});
+        if show_secrets {
+            secret["plaintext"] = json!(containers.to_string());
+        } else {
+            secret["ciphertext"] = json!("v1:ZW5jcnlwdGVk");
+        }
+        td["inputs"]["containerDefinitions"] = secret;
+        (export, containers.as_str().unwrap().to_string())
+    }
+
+    fn everything_written(m: &Migration) -> String {
+        format!(
+            "{}{}{}",
+            m.import_file(),
+            m.stack_file("staging"),
+            m.report()
+        )
+    }
+
+    #[test]
+    fn the_fixture_maps_to_the_stack_programs_names() {
+        let m = plan(&fixture()).unwrap();
+        let mapped: Vec<(&str, &str)> = m.mapped.iter().map(|r| (r.token, r.name)).collect();
+        assert_eq!(
+            mapped,
+            [
+                ("fargate:ecs:Cluster", "backend"),
+                ("fargate:ecs:TaskDefinition", "api"),
+                ("fargate:ecs:Service", "api"),
+                ("fargate:lb:TargetGroup", "api"),
+                ("fargate:lb:LoadBalancer", "api"),
+                ("fargate:lb:Listener", "http"),
+                ("fargate:ec2:SecurityGroup", "alb"),
+            ]
+        );
+        let unmapped: Vec<&str> = m
+            .unmapped
+            .iter()
+            .map(|u| u.urn.rsplit("::").next().unwrap())
+            .collect();
+        assert_eq!(
+            unmapped,
+            [
+                "task-sg",
+                "task-exec-role",
+                "api-logs",
+                "api",
+                "app-scaling"
+            ]
+        );
+        assert_eq!(m.secrets.len(), 1, "{:?}", m.secrets);
+        assert!(m.secrets[0].command.contains("environment.SENTRY_DSN"));
+        assert!(!everything_written(&m).contains("0c1d2e3f@o1.ingest"));
+        assert_eq!(
+            m.config["sotex-backend:environment"],
+            json!({"ASPNETCORE_ENVIRONMENT": "Staging"})
+        );
+    }
+
+    #[test]
+    fn secret_containers_are_read_but_no_value_is_written() {
+        let (export, _) = with_secret_containers(true);
+        let m = plan(&export).unwrap();
+        // Derived where not secret-bearing: image, port, log group.
+        assert_eq!(
+            m.config["sotex-backend:imageTag"],
+            json!("2026.11.20-9e1d2c3")
+        );
+        assert_eq!(m.config["sotex-backend:containerPort"], json!(8080));
+        // Every environment value becomes a command to run, none a value in a file.
+        assert!(!m.config.contains_key("sotex-backend:environment"));
+        let commands: Vec<&str> = m.secrets.iter().map(|s| s.command.as_str()).collect();
+        assert_eq!(commands.len(), 2, "{commands:?}");
+        assert!(commands[0].contains("environment.ASPNETCORE_ENVIRONMENT"));
+        let written = everything_written(&m);
+        assert!(!written.contains("0c1d2e3f@o1.ingest"), "{written}");
+        assert!(!written.contains("\"Staging\""), "{written}");
+    }
+
+    #[test]
+    fn encrypted_containers_ask_for_an_export_with_secrets() {
+        let (export, _) = with_secret_containers(false);
+        let m = plan(&export).unwrap();
+        assert!(!m.config.contains_key("sotex-backend:imageRepository"));
+        assert_eq!(m.secrets.len(), 1);
+        assert!(
+            m.secrets[0].command.contains("--show-secrets"),
+            "{:?}",
+            m.secrets
+        );
+        // The resources are still adopted: the ids do not depend on the secret.
+        assert_eq!(m.mapped.len(), 7);
+    }
 
     #[test]
     fn images_split_into_repository_and_tag() {
