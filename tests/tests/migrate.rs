@@ -311,6 +311,17 @@ fn write_stack_file(project: &PulumiProject, migrated: &Path) {
     std::fs::write(&file, format!("{values}{salt}\n")).unwrap();
 }
 
+/// How many resources of the new stack's state are protected.
+fn protected(project: &mut PulumiProject) -> usize {
+    let export = project.stack_export();
+    export["deployment"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["protect"] == Value::Bool(true))
+        .count()
+}
+
 #[test]
 fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     // The service runs two tasks (moto reports this many running for every service).
@@ -455,6 +466,11 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     ]);
     let code = std::fs::read_to_string(&code_path).unwrap();
     check_generated_rust(&code, &work);
+    assert_eq!(
+        protected(&mut project),
+        7,
+        "the import protects what it adopted"
+    );
 
     // 5. The gate: no imported resource replaced, deleted or created. First it must refuse a
     // stack file that would replace the target group (another port)...
@@ -505,6 +521,9 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     );
     assert_eq!(outputs["clusterName"], "cluster-5d4c3b2", "{outputs}");
     assert_eq!(outputs["serviceName"], "app-svc-7e6d5c4", "{outputs}");
+
+    // The program does not ask for protection, so the first `up` clears the import's flag.
+    assert_eq!(protected(&mut project), 0);
 
     // 7. And then nothing to do.
     project.run_ok(&["preview", "--expect-no-changes", "--stack", "staging"]);
