@@ -452,7 +452,9 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
         "staging",
     ]);
 
-    // 4. Import, with the code the host generates for the imported resources.
+    // 4. Import. MIGRATION.md imports with `--generate-code=false` (the program declares these
+    // resources already); the test also asks for the code, to check the host generates Rust
+    // that compiles for the whole set, references between the resources included.
     let code_path = work.join("imported.rs");
     project.run_ok(&[
         "import",
@@ -466,6 +468,10 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     ]);
     let code = std::fs::read_to_string(&code_path).unwrap();
     check_generated_rust(&code, &work);
+    assert!(
+        code.contains("security_groups: Some(alb.id().map("),
+        "the ALB's group should be a reference to the imported group:\n{code}"
+    );
     assert_eq!(
         protected(&mut project),
         7,
