@@ -534,6 +534,28 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     // 7. And then nothing to do.
     project.run_ok(&["preview", "--expect-no-changes", "--stack", "staging"]);
 
+    // The group left out is still there (its deletion is the operator's, after the switch),
+    // and the service no longer uses it.
+    let groups = ok(ec2_query(
+        moto.addr(),
+        "DescribeSecurityGroups",
+        &[("GroupId.1", world.get("SERVICE_SG"))],
+    ));
+    assert_eq!(
+        first(&groups, "groupId"),
+        world.get("SERVICE_SG"),
+        "{groups}"
+    );
+    let service_groups = service
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .map(|v| v.security_groups().to_vec())
+        .unwrap_or_default();
+    assert!(
+        !service_groups.contains(&world.get("SERVICE_SG").to_string()),
+        "{service_groups:?}"
+    );
+
     // The role was left alone.
     let role = ok(iam_query(
         moto.addr(),
