@@ -11,10 +11,15 @@
 //! - `play-check-upload` / `play-check-promote`: the Google Play rules for the Android app
 //!   ([`play`], CLI in [`play_cli`]): version codes only grow, and production only takes the
 //!   version code the internal track runs.
+//! - `migrate` / `migrate-gate`: moving a stack made by `Program.cs` on the bridged AWS provider
+//!   onto this provider without downtime ([`migrate`], CLI in [`migrate_cli`], procedure in
+//!   docs/MIGRATION.md).
 
 pub mod deploy;
 pub mod fixtures;
 pub mod mask;
+pub mod migrate;
+pub mod migrate_cli;
 pub mod path;
 pub mod play;
 pub mod play_cli;

@@ -97,6 +97,15 @@ pub fn elbv2_query(
     )
 }
 
+/// One IAM query-API call (same shape as [`ec2_query`]).
+pub fn iam_query(
+    moto: SocketAddr,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<String, String> {
+    query(moto, "iam", "2010-05-08", action, params)
+}
+
 /// A query-protocol call; `service` is the SigV4 scope moto routes on.
 fn query(
     moto: SocketAddr,

@@ -16,10 +16,11 @@ pub mod moto;
 pub mod preview;
 pub mod pulumi;
 pub mod recorder;
+pub mod rustc;
 pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
-pub use ec2::{DefaultNetwork, default_network, ec2_query, elbv2_query, xml_values};
+pub use ec2::{DefaultNetwork, default_network, ec2_query, elbv2_query, iam_query, xml_values};
 pub use moto::Moto;
 pub use preview::{Preview, PreviewStep, exported_resources};
 pub use pulumi::{CmdOutput, PulumiProject};

@@ -42,8 +42,15 @@ fn main() -> ExitCode {
         Some(sub @ ("play-check-upload" | "play-check-promote")) => {
             sotex_delivery::play_cli::run(sub, &args[1..])
         }
+        Some(sub @ ("migrate" | "migrate-gate")) => {
+            sotex_delivery::migrate_cli::run(sub, &args[1..])
+        }
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}\n{}", sotex_delivery::play_cli::USAGE);
+            println!(
+                "{USAGE}\n{}\n{}",
+                sotex_delivery::play_cli::USAGE,
+                sotex_delivery::migrate_cli::USAGE
+            );
             0
         }
         _ => usage("a subcommand is required"),

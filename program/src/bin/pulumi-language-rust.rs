@@ -4,6 +4,9 @@
 //! (relative to the program directory), handing it the engine's addresses, the stack's
 //! configuration and the dry-run flag through environment variables, and maps its exit code:
 //! 0 success, 32 an error already reported ("bail"), anything else an error.
+//!
+//! For `pulumi import` it generates Rust declarations of the imported resources
+//! (`GenerateProgram`, see `pulumi_rs::codegen`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,8 +14,8 @@ use std::path::{Path, PathBuf};
 use pulumi_rs::runtime::EXIT_BAIL;
 use pulumi_rs_proto::pulumirpc::language_runtime_server::{LanguageRuntime, LanguageRuntimeServer};
 use pulumi_rs_proto::pulumirpc::{
-    GetRequiredPluginsRequest, GetRequiredPluginsResponse, PluginInfo, ProgramInfo, RunRequest,
-    RunResponse,
+    GenerateProgramRequest, GenerateProgramResponse, GetRequiredPluginsRequest,
+    GetRequiredPluginsResponse, PluginInfo, ProgramInfo, RunRequest, RunResponse,
 };
 use pulumi_rs_proto::value::opt_struct_to_json;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -61,6 +64,24 @@ impl LanguageRuntime for RustLanguageHost {
         Ok(Response::new(PluginInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
         }))
+    }
+
+    /// `pulumi import`: the imported resources as PCL in, Rust declarations out. What cannot be
+    /// translated fails the call with a message naming the resource (the CLI shows an error
+    /// status's message, and ignores diagnostics).
+    async fn generate_program(
+        &self,
+        req: Request<GenerateProgramRequest>,
+    ) -> Result<Response<GenerateProgramResponse>, Status> {
+        let req = req.into_inner();
+        let mut source = std::collections::HashMap::new();
+        // One PCL file per generated Rust file; `pulumi import` sends exactly one.
+        for (name, pcl) in &req.source {
+            let code = pulumi_rs::codegen::generate(pcl).map_err(Status::invalid_argument)?;
+            let file = Path::new(name).with_extension("rs");
+            source.insert(file.to_string_lossy().into_owned(), code.into_bytes());
+        }
+        Ok(Response::new(GenerateProgramResponse { source }))
     }
 
     async fn run(&self, req: Request<RunRequest>) -> Result<Response<RunResponse>, Status> {
