@@ -693,7 +693,7 @@ impl Resource for TaskDefinition {
         .await?;
         let family = inputs.family.clone().unwrap_or_default();
         ctx.log
-            .info(format!("registered task definition {}", registered.arn))
+            .status(format!("registered task definition {}", registered.arn))
             .await;
         Ok((
             family,
