@@ -1111,6 +1111,17 @@ impl StackConfig {
                 &format!("is not a setting of this stack; {suggestion}{more}"),
             ));
         }
+        // Only environment values may be secrets (the schema allows `secure:` there alone):
+        // any other value appears in resource names, properties or outputs in plain text.
+        if let Some(key) = object
+            .keys()
+            .find(|k| config.is_secret(k) && *k != "environment")
+        {
+            return Err(config.problem(
+                key,
+                "is a `secure:` value, but only `sotex-backend:environment` entries may be secret (this value ends up in plain resource properties): set it in plain text, or move it to `environment`",
+            ));
+        }
         let values = Json::Object(object.clone());
         serde_path_to_error::deserialize::<_, StackConfig>(values).map_err(|e| {
             let path = e.path().to_string();
@@ -1501,9 +1512,14 @@ mod tests {
         let c = config_with(&[("imageTag", "hunter 2")], &["imageTag"]);
         let e = Settings::read(&c, "staging").unwrap_err().to_string();
         assert!(
-            !e.contains("hunter 2") && e.contains("the secret value"),
+            !e.contains("hunter 2") && e.contains("only `sotex-backend:environment`"),
             "{e}"
         );
+        let c = config_with(
+            &[("environment", r#"{"TOKEN":"hunter2"}"#)],
+            &["environment"],
+        );
+        assert!(Settings::read(&c, "staging").is_ok());
     }
 
     #[test]
