@@ -17,8 +17,6 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export AWS_EC2_METADATA_DISABLED=true
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
-export AWS_REGION="${AWS_REGION:-us-east-1}"
-export AWS_DEFAULT_REGION="$AWS_REGION"
+# No AWS credentials, profile or region here: a user who sources this file to work by hand keeps
+# their own. Only what starts the emulator sets fake ones (scripts/up, the test harness).
 export PATH="$PULUMI_CLI_DIR:$ACTIONLINT_DIR:$PATH"

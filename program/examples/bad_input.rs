@@ -10,7 +10,9 @@
 //! - `unknownProperties`: a JSON list of property names registered as unknown (as during a
 //!   preview, when they would come from resources not created yet);
 //! - `name`: the resource name (default `subject`);
-//! - `exportProperties`: a JSON list of output properties exported as stack outputs.
+//! - `exportProperties`: a JSON list of output properties exported as stack outputs;
+//! - `alsoGetNetwork`: `true` to call `fargate:ec2:getNetwork` alongside (exported as
+//!   `vpcId`), so a test can fail the resource while the call is in flight.
 //!
 //! Exports `id` and `urn`.
 
@@ -28,6 +30,10 @@ fn main() -> ExitCode {
         let secrets: Map<String, Value> = config.get("secretProperties")?.unwrap_or_default();
         let unknown: Vec<String> = config.get("unknownProperties")?.unwrap_or_default();
         let exports: Vec<String> = config.get("exportProperties")?.unwrap_or_default();
+        if config.get::<bool>("alsoGetNetwork")?.unwrap_or(false) {
+            let network = pulumi_rs::fargate::ec2::get_network(&ctx, Default::default());
+            ctx.export("vpcId", &network.map(|n| n.vpc_id));
+        }
 
         let mut props: Vec<(String, Output<Value>)> = properties
             .into_iter()

@@ -60,8 +60,47 @@ impl Config {
         }
     }
 
-    fn stack_file(&self) -> String {
+    /// `Pulumi.<stack>.yaml`, the file the engineer edits.
+    pub fn stack_file(&self) -> String {
         format!("Pulumi.{}.yaml", self.stack)
+    }
+
+    /// Every `<namespace>:<key>` value as `(key, raw value)`, sorted by key (to find keys the
+    /// program does not know).
+    pub fn namespace_values(&self, namespace: &str) -> Vec<(&str, &str)> {
+        let prefix = format!("{namespace}:");
+        let mut values: Vec<(&str, &str)> = self
+            .values
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?, v.as_str())))
+            .collect();
+        values.sort();
+        values
+    }
+
+    /// An error about `path` (a key, or a path into one such as `secrets.DB`): names the key and
+    /// the stack file; `message` says what is wrong and what is valid (never a secret's value).
+    pub fn problem(&self, path: &str, message: &str) -> Error {
+        let separator = if message.starts_with("is ") {
+            " "
+        } else {
+            ": "
+        };
+        Error::Config(format!(
+            "config key `{}` in {}{separator}{message}",
+            self.full_key(path),
+            self.stack_file()
+        ))
+    }
+
+    /// The error for a required key that is not set.
+    pub fn missing(&self, key: &str) -> Error {
+        Error::Config(format!(
+            "missing required config key `{}`: set it in {} (`pulumi config set {} <value>`)",
+            self.full_key(key),
+            self.stack_file(),
+            key
+        ))
     }
 
     /// Is this key set in the stack's configuration?
@@ -89,13 +128,11 @@ impl Config {
                 .map(Some)
                 .map_err(|_| {
                     // serde's message quotes the value: never show it for a secret key.
+                    let expected = in_our_words(&first.to_string());
                     let detail = if self.is_secret(key) {
-                        format!(
-                            "the secret value is not a valid {}",
-                            std::any::type_name::<T>()
-                        )
+                        format!("the secret value is not valid: {expected}")
                     } else {
-                        format!("{first} (got `{raw}`)")
+                        format!("`{raw}` is not valid: {expected}")
                     };
                     Error::Config(format!(
                         "config key `{full}` in {}: {detail}",
@@ -107,14 +144,7 @@ impl Config {
 
     /// Reads a required value; a missing key names the key and the stack file.
     pub fn require<T: DeserializeOwned>(&self, key: &str) -> Result<T, Error> {
-        self.get(key)?.ok_or_else(|| {
-            Error::Config(format!(
-                "missing required config key `{}`: set it in {} (`pulumi config set {} <value>`)",
-                self.full_key(key),
-                self.stack_file(),
-                key
-            ))
-        })
+        self.get(key)?.ok_or_else(|| self.missing(key))
     }
 
     /// An error for a value the program cannot use: names the key, the stack file, the value
@@ -144,6 +174,24 @@ impl Config {
                 Output::new(v)
             }
         }))
+    }
+}
+
+/// What serde expected, in the engineer's words: "invalid value: integer `-1`, expected u32"
+/// becomes "a whole number, 0 or more".
+fn in_our_words(serde_message: &str) -> String {
+    let expected = serde_message
+        .rsplit_once("expected ")
+        .map_or(serde_message, |(_, e)| e)
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a boolean" => "`true` or `false`".into(),
+        "a sequence" => "a list (`[a, b]`, or one `- item` per line)".into(),
+        "a map" => "a map (one `key: value` per line)".into(),
+        other => other.to_string(),
     }
 }
 
@@ -191,6 +239,18 @@ mod tests {
         let e = c.require::<u32>("count").unwrap_err().to_string();
         assert!(
             e.contains("proj:count") && e.contains("Pulumi.dev.yaml") && e.contains("three"),
+            "{e}"
+        );
+        assert_eq!(
+            e,
+            "config key `proj:count` in Pulumi.dev.yaml: `three` is not valid: a whole number, 0 or more"
+        );
+        let c2 = config(&[("proj:size", "512.5"), ("proj:on", "maybe")], &[]);
+        let e = c2.require::<i64>("size").unwrap_err().to_string();
+        assert!(e.ends_with("`512.5` is not valid: a whole number"), "{e}");
+        let e = c2.require::<bool>("on").unwrap_err().to_string();
+        assert!(
+            e.ends_with("`maybe` is not valid: `true` or `false`"),
             "{e}"
         );
         let e = c.require::<u32>("missing").unwrap_err().to_string();

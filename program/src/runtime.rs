@@ -288,8 +288,7 @@ impl Context {
             let resolved = match ctx.do_invoke(&token, args).await {
                 Ok(r) => r,
                 Err(e) => {
-                    ctx.inner.failed.store(true, Ordering::SeqCst);
-                    ctx.log(LogSeverity::Error, e.to_string()).await;
+                    ctx.fail(&e).await;
                     Resolved::unknown()
                 }
             };
@@ -338,7 +337,13 @@ impl Context {
                 ..Default::default()
             })
             .await
-            .map_err(|status| Error::Program(format!("{token}: {}", status.message())))?
+            .map_err(|status| Error::Registration {
+                resource: token.to_string(),
+                message: status.message().to_string(),
+                // A call cut off because the engine is shutting down after another failure (it
+                // closes its provider connections) is no error of its own.
+                reported_by_engine: is_shutdown(&status),
+            })?
             .into_inner();
         if response.unknown {
             // The engine declined to run it yet (dependencies pending in a preview).
@@ -486,10 +491,7 @@ impl Context {
                 // A failed step ends its registration with Unavailable after the engine has
                 // shown the failure, and the registrations still in flight are cancelled; any
                 // other answer is a refused request nobody has shown yet.
-                reported_by_engine: matches!(
-                    status.code(),
-                    tonic::Code::Unavailable | tonic::Code::Cancelled
-                ) || status.message().ends_with("context canceled"),
+                reported_by_engine: is_shutdown(&status),
             })?
             .into_inner();
         Ok(Registration {
@@ -562,6 +564,18 @@ impl Context {
             .map_err(|e| Error::Engine(format!("registering stack outputs: {}", e.message())))?;
         Ok(())
     }
+}
+
+/// The engine's answer for a call it cut off while shutting down (after a failure it has shown):
+/// the call is cancelled, or its provider connection was closing.
+fn is_shutdown(status: &tonic::Status) -> bool {
+    matches!(
+        status.code(),
+        tonic::Code::Unavailable | tonic::Code::Cancelled
+    ) || status.message().ends_with("context canceled")
+        || status
+            .message()
+            .contains("the client connection is closing")
 }
 
 /// Runs a Pulumi program: call it from `main` and return its exit code.

@@ -94,6 +94,12 @@ impl ProviderConfig {
                 ),
             ));
         }
+        // Checked once here, not again on every resource the tags reach.
+        crate::validate::tags(
+            "fargate:defaultTags",
+            self.default_tags.as_ref(),
+            &mut failures,
+        );
         if failures.is_empty() {
             Ok(())
         } else {

@@ -1,6 +1,6 @@
 //! Bad inputs, data-driven: every case of `tests/data/bad_inputs.json` (at least 40, across all
 //! seven resources) is declared by the raw-resource example and run through `pulumi preview`,
-//! which must fail with a line naming the property path and the offending value, with the
+//! which must fail with exactly one error line, naming the property path and the offending value, with the
 //! recording proxy seeing no AWS call and moto holding nothing afterwards.
 //!
 //! Bad values of the stack program's own configuration (`Pulumi.<stack>.yaml`) are the table of
@@ -98,17 +98,23 @@ fn run_cases(type_token: &str) {
         recorder.clear();
         let out = project.try_preview();
         let text = out.combined();
-        let named = text
+        // Exactly one error line, and it names the property and the value.
+        let errors: Vec<&str> = text
             .lines()
-            .any(|l| names_property_and_value(l, &case.property, &case.value));
+            .map(str::trim)
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        let named =
+            errors.len() == 1 && names_property_and_value(errors[0], &case.property, &case.value);
         let calls = recorder.operations();
         if out.success() || !named || !calls.is_empty() || text.contains("panicked") {
             misses.push(format!(
-                "{}: success={} names `{}` and `{}`={named} AWS calls={calls:?}\n{out}",
+                "{}: success={} one error line naming `{}` and `{}`={named} (error lines: {}) AWS calls={calls:?}\n{out}",
                 case.id,
                 out.success(),
                 case.property,
-                case.value
+                case.value,
+                errors.len()
             ));
         }
     }
@@ -194,4 +200,50 @@ fn bad_listener_inputs() {
 #[test]
 fn bad_security_group_inputs() {
     run_cases("fargate:ec2:SecurityGroup");
+}
+
+/// A resource whose check fails while `getNetwork` is still running (its AWS call held back by
+/// the proxy): the engine shuts down and cuts the call off, and the run shows the real error
+/// only — no second error about the closing connection.
+#[test]
+fn a_failed_check_during_an_invoke_is_the_only_error() {
+    use fargate_e2e::faults::{FaultKind, FaultProxy, FaultRule};
+    use std::time::Duration;
+
+    let moto = Moto::start();
+    let proxy = FaultProxy::start(&moto.url());
+    proxy.add_rule(FaultRule::new(
+        "ec2:DescribeVpcs",
+        FaultKind::Latency(Duration::from_secs(4)),
+        10,
+    ));
+    let mut project = Subject::new("bad_input").project("invoke-cut-off", &proxy.url());
+    set_stack_config(
+        &project,
+        &[
+            ("type".into(), json!("fargate:ecs:Cluster")),
+            ("properties".into(), json!({"name": "bad name!"})),
+            ("alsoGetNetwork".into(), json!(true)),
+        ],
+    );
+    let out = project.try_preview();
+    let text = out.combined();
+    let errors: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert!(!out.success(), "{text}");
+    assert!(
+        proxy.count("DescribeVpcs") >= 1,
+        "getNetwork was not in flight: {:?}\n{text}",
+        proxy.operations()
+    );
+    assert_eq!(errors.len(), 1, "exactly one error line:\n{text}");
+    assert!(
+        names_property_and_value(errors[0], "name", "bad name!"),
+        "{}",
+        errors[0]
+    );
+    assert!(!text.contains("connection is closing"), "{text}");
 }

@@ -324,9 +324,221 @@ fn with_key(original: &str, key: &str, value: &str) -> String {
     text
 }
 
-/// Bad stack YAML, one edit at a time on the committed staging file: each preview fails naming
-/// the key (or the property it feeds under the same name) and the value, and AWS sees no
-/// mutating call.
+/// Bad stack YAML: `(key, YAML value, the one error line the preview must print)`. Every
+/// mistake is refused by the stack program before anything is declared, naming the stack key
+/// and file, the value (never a secret's) and what is valid; cases that only the program can
+/// judge (cross-key rules) are marked in `schema_can_tell` below.
+pub const BAD_STACK_YAML: &[(&str, &str, &str)] = &[
+    // Types, in our words.
+    (
+        "cpu",
+        "big",
+        "config key `sotex-backend:cpu` in Pulumi.staging.yaml: `big` is not valid: a Fargate CPU size in units: 256, 512, 1024, 2048, 4096, 8192 or 16384 (1024 = 1 vCPU)",
+    ),
+    (
+        "cpu",
+        "300",
+        "config key `sotex-backend:cpu` in Pulumi.staging.yaml: `300` is not valid: a Fargate CPU size in units: 256, 512, 1024, 2048, 4096, 8192 or 16384 (1024 = 1 vCPU)",
+    ),
+    (
+        "memory",
+        "512.5",
+        "config key `sotex-backend:memory` in Pulumi.staging.yaml: `512.5` is not valid: a whole number of MiB from 512 to 122880 that Fargate offers for the task's cpu (e.g. 512, 1024 or 2048 for cpu 256)",
+    ),
+    (
+        "desiredCount",
+        "\"-1\"",
+        "config key `sotex-backend:desiredCount` in Pulumi.staging.yaml: `-1` is not valid: a whole number of tasks, 0 or more (at most 5000, ECS's limit per service)",
+    ),
+    (
+        "containerPort",
+        "70000",
+        "config key `sotex-backend:containerPort` in Pulumi.staging.yaml: `70000` is not valid: a TCP port, a whole number from 1 to 65535",
+    ),
+    (
+        "containerPort",
+        "\"0\"",
+        "config key `sotex-backend:containerPort` in Pulumi.staging.yaml: `0` is not valid: a TCP port, a whole number from 1 to 65535",
+    ),
+    (
+        "assignPublicIp",
+        "maybe",
+        "config key `sotex-backend:assignPublicIp` in Pulumi.staging.yaml: `maybe` is not valid: `true` or `false`",
+    ),
+    (
+        "deletionProtection",
+        "\"yes\"",
+        "config key `sotex-backend:deletionProtection` in Pulumi.staging.yaml: `yes` is not valid: `true` or `false`",
+    ),
+    (
+        "desiredCountManagedByAutoscaler",
+        "\"1\"",
+        "config key `sotex-backend:desiredCountManagedByAutoscaler` in Pulumi.staging.yaml: `1` is not valid: `true` or `false`",
+    ),
+    (
+        "privateSubnetIds",
+        "[]",
+        "config key `sotex-backend:privateSubnetIds` in Pulumi.staging.yaml: 0 entries given; at least 1 needed",
+    ),
+    // Bounds and allowed values.
+    (
+        "minimumHealthyPercent",
+        "150",
+        "config key `sotex-backend:minimumHealthyPercent` in Pulumi.staging.yaml: `150` is not valid: a whole percentage from 0 to 100",
+    ),
+    (
+        "idleTimeoutSeconds",
+        "\"0\"",
+        "config key `sotex-backend:idleTimeoutSeconds` in Pulumi.staging.yaml: `0` is not valid: a whole number of seconds from 1 to 4000",
+    ),
+    (
+        "containerInsights",
+        "sometimes",
+        "config key `sotex-backend:containerInsights` in Pulumi.staging.yaml: `sometimes` is not valid: `enabled`, `enhanced` or `disabled`",
+    ),
+    ("sslPolicy", "ELBSecurityPolicy-Modern", "SSL_POLICY_LINE"),
+    // Patterns: what AWS would refuse minutes later.
+    (
+        "imageRepository",
+        "123456789012.dkr.ecr.eu-central-1.amazonaws.com/Sotex-Box-API",
+        "config key `sotex-backend:imageRepository` in Pulumi.staging.yaml: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/Sotex-Box-API` is not valid: a repository in lowercase, without tag or digest, e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api` (image repositories are lowercase: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api`)",
+    ),
+    (
+        "imageRepository",
+        "sotex/api:latest",
+        "config key `sotex-backend:imageRepository` in Pulumi.staging.yaml: `sotex/api:latest` is not valid: a repository in lowercase, without tag or digest, e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api` (set the tag in `imageTag`)",
+    ),
+    (
+        "imageTag",
+        "\"v1 beta\"",
+        "config key `sotex-backend:imageTag` in Pulumi.staging.yaml: `v1 beta` is not valid: 1 to 128 letters, digits, `_`, `.` or `-`, not starting with `.` or `-` (e.g. `1.4.2` or a commit sha)",
+    ),
+    (
+        "environment",
+        "{\"MY VAR\": x}",
+        "config key `sotex-backend:environment` in Pulumi.staging.yaml: name `MY VAR` is not valid: an environment variable name: letters, digits, `_`, `.` or `-`, not starting with a digit, no `=` or spaces (e.g. `LOG_LEVEL`)",
+    ),
+    (
+        "environment",
+        "{\"A=B\": x}",
+        "config key `sotex-backend:environment` in Pulumi.staging.yaml: name `A=B` is not valid: an environment variable name: letters, digits, `_`, `.` or `-`, not starting with a digit, no `=` or spaces (e.g. `LOG_LEVEL`)",
+    ),
+    (
+        "secrets",
+        "{\"DB PASSWORD\": \"arn:aws:ssm:eu-central-1:123456789012:parameter/db\"}",
+        "config key `sotex-backend:secrets` in Pulumi.staging.yaml: name `DB PASSWORD` is not valid: an environment variable name: letters, digits, `_`, `.` or `-`, not starting with a digit, no `=` or spaces (e.g. `LOG_LEVEL`)",
+    ),
+    // The value may be the secret itself: named by entry, never echoed.
+    (
+        "secrets",
+        "{DB: not-an-arn}",
+        "config key `sotex-backend:secrets` in Pulumi.staging.yaml: entry `DB`: the value is not valid: the ARN of a Secrets Manager secret or SSM parameter, never the secret itself (e.g. `arn:aws:secretsmanager:eu-central-1:123456789012:secret:sotex/db-AbCdEf`)",
+    ),
+    (
+        "certificateArn",
+        "not-an-arn",
+        "config key `sotex-backend:certificateArn` in Pulumi.staging.yaml: `not-an-arn` is not valid: an ACM or IAM server certificate ARN (e.g. `arn:aws:acm:eu-central-1:123456789012:certificate/…` or `arn:aws:iam::123456789012:server-certificate/sotex`)",
+    ),
+    (
+        "executionRoleArn",
+        "arn:aws:iam::123456789012:user/deploy",
+        "config key `sotex-backend:executionRoleArn` in Pulumi.staging.yaml: `arn:aws:iam::123456789012:user/deploy` is not valid: an IAM role ARN, e.g. `arn:aws:iam::123456789012:role/sotex-box-api`",
+    ),
+    (
+        "taskRoleArn",
+        "sotex-box-api",
+        "config key `sotex-backend:taskRoleArn` in Pulumi.staging.yaml: `sotex-box-api` is not valid: an IAM role ARN, e.g. `arn:aws:iam::123456789012:role/sotex-box-api`",
+    ),
+    (
+        "healthCheckPath",
+        "health",
+        "config key `sotex-backend:healthCheckPath` in Pulumi.staging.yaml: `health` is not valid: a path starting with `/`, without spaces, at most 1024 characters (e.g. `/health`)",
+    ),
+    (
+        "allowedCidrs",
+        "[\"10.0.0.0/33\"]",
+        "config key `sotex-backend:allowedCidrs` in Pulumi.staging.yaml: `10.0.0.0/33` is not valid: an IPv4 CIDR block such as `0.0.0.0/0` or `10.0.0.0/16`",
+    ),
+    (
+        "vpcCidr",
+        "10.0.0.0",
+        "config key `sotex-backend:vpcCidr` in Pulumi.staging.yaml: `10.0.0.0` is not valid: an IPv4 CIDR block such as `0.0.0.0/0` or `10.0.0.0/16`",
+    ),
+    (
+        "publicSubnetIds",
+        "[\"subnet-xyz\", \"subnet-0123abcd\"]",
+        "config key `sotex-backend:publicSubnetIds` in Pulumi.staging.yaml: `subnet-xyz` is not valid: a subnet id such as `subnet-0abc1234`",
+    ),
+    (
+        "vpcId",
+        "vpc-nope",
+        "config key `sotex-backend:vpcId` in Pulumi.staging.yaml: `vpc-nope` is not valid: a VPC id such as `vpc-0abc1234`",
+    ),
+    (
+        "rolloutTimeout",
+        "soon",
+        "config key `sotex-backend:rolloutTimeout` in Pulumi.staging.yaml: `soon` is not valid: a duration such as `90s`, `15m` or `1h`",
+    ),
+    (
+        "logGroup",
+        "\"logs with spaces\"",
+        "config key `sotex-backend:logGroup` in Pulumi.staging.yaml: `logs with spaces` is not valid: 1 to 512 characters of letters, digits and `_ - / . #`",
+    ),
+    (
+        "tags",
+        "{\"aws:owner\": me}",
+        "config key `sotex-backend:tags` in Pulumi.staging.yaml: tag key `aws:owner` is not valid: 1 to 128 characters, not starting with `aws:` (reserved by AWS)",
+    ),
+    // Unknown keys in our namespace.
+    (
+        "desiredCont",
+        "\"2\"",
+        "config key `sotex-backend:desiredCont` in Pulumi.staging.yaml is not a setting of this stack; did you mean `sotex-backend:desiredCount`?",
+    ),
+    (
+        "sslpolicy",
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "config key `sotex-backend:sslpolicy` in Pulumi.staging.yaml is not a setting of this stack; did you mean `sotex-backend:sslPolicy`?",
+    ),
+    // Rules across keys (only the program can judge these).
+    (
+        "memory",
+        "4096",
+        "config key `sotex-backend:memory` in Pulumi.staging.yaml: `4096` is not valid with cpu 256: Fargate offers 512, 1024, 2048 MiB for it",
+    ),
+    (
+        "maximumPercent",
+        "\"100\"",
+        "config key `sotex-backend:maximumPercent` in Pulumi.staging.yaml: `100` is not valid with minimumHealthyPercent 100: a rollout could never start a new task; use more than 100",
+    ),
+    (
+        "environment",
+        "{ConnectionStrings__Default: x}",
+        "config key `sotex-backend:secrets.ConnectionStrings__Default` in Pulumi.staging.yaml: `ConnectionStrings__Default` is also in `sotex-backend:environment`; a variable is either plain or a secret",
+    ),
+];
+
+/// Whether a JSON Schema can tell the case is wrong (the rest are rules across keys).
+pub fn schema_can_tell(key: &str, value: &str) -> bool {
+    !matches!(
+        (key, value),
+        ("memory", "4096")
+            | ("maximumPercent", "\"100\"")
+            | ("environment", "{ConnectionStrings__Default: x}")
+    )
+}
+
+/// The lines of a run's output that report an error.
+fn error_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("error:"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Bad stack YAML, one edit at a time on the committed staging file: each preview fails with
+/// exactly one error line, the one in the table; AWS sees no call at all and nothing is created.
 #[test]
 fn bad_stack_yaml_fails_at_preview() {
     let moto = Moto::start();
@@ -334,99 +546,43 @@ fn bad_stack_yaml_fails_at_preview() {
     let mut project = staging(&recorder.url());
     let stack_file = project.dir().join("Pulumi.staging.yaml");
     let original = std::fs::read_to_string(&stack_file).unwrap();
+    let ssl_policy_line = format!(
+        "config key `sotex-backend:sslPolicy` in Pulumi.staging.yaml: `ELBSecurityPolicy-Modern` is not valid: one of the load balancer's predefined security policies (custom policies are not supported), e.g. `ELBSecurityPolicy-TLS13-1-2-2021-06`; all: {}",
+        alb_ssl_policies().join(", ")
+    );
 
-    // (key, YAML value, texts the error must contain)
-    let cases: &[(&str, &str, &[&str])] = &[
-        ("cpu", "big", &["sotex-backend:cpu", "big"]),
-        ("cpu", "300", &["cpu", "300", "256"]),
-        ("memory", "4096", &["memory", "4096"]),
-        ("desiredCount", "-1", &["desiredCount", "-1"]),
-        (
-            "containerPort",
-            "70000",
-            &["sotex-backend:containerPort", "70000", "65535"],
-        ),
-        (
-            "certificateArn",
-            "not-an-arn",
-            &["certificateArn", "not-an-arn"],
-        ),
-        (
-            "healthCheckPath",
-            "health",
-            &["sotex-backend:healthCheckPath", "health"],
-        ),
-        (
-            "imageTag",
-            "\"v1 beta\"",
-            &["sotex-backend:imageTag", "v1 beta"],
-        ),
-        (
-            "imageRepository",
-            "sotex/api:latest",
-            &["sotex-backend:imageRepository", "sotex/api:latest"],
-        ),
-        (
-            "allowedCidrs",
-            "[\"10.0.0.0/33\"]",
-            &["sotex-backend:allowedCidrs", "10.0.0.0/33"],
-        ),
-        (
-            "publicSubnetIds",
-            "[\"subnet-xyz\"]",
-            &["sotex-backend:publicSubnetIds", "subnet-xyz"],
-        ),
-        ("vpcId", "vpc-nope", &["sotex-backend:vpcId", "vpc-nope"]),
-        (
-            "rolloutTimeout",
-            "soon",
-            &["sotex-backend:rolloutTimeout", "soon"],
-        ),
-        (
-            "containerInsights",
-            "sometimes",
-            &["sotex-backend:containerInsights", "sometimes"],
-        ),
-        (
-            "assignPublicIp",
-            "maybe",
-            &["sotex-backend:assignPublicIp", "maybe"],
-        ),
-        // The value may be the secret itself, so it is named by path, never echoed.
-        (
-            "secrets",
-            "{DB: not-an-arn}",
-            &["secrets.DB", "not an SSM parameter or Secrets Manager ARN"],
-        ),
-        (
-            "minimumHealthyPercent",
-            "150",
-            &["minimumHealthyPercent", "150"],
-        ),
-        (
-            "executionRoleArn",
-            "arn:aws:iam::123456789012:user/deploy",
-            &["executionRoleArn", "user/deploy"],
-        ),
-    ];
     let mut failures = Vec::new();
-    for (key, value, expected) in cases {
-        let edited = with_key(&original, key, value);
-        std::fs::write(&stack_file, edited).unwrap();
+    let mut check =
+        |what: String, run: &fargate_e2e::CmdOutput, expected: &str, calls: Vec<String>| {
+            let text = run.combined();
+            let errors = error_lines(&text);
+            let expected = format!("error: {expected}");
+            if run.success() {
+                failures.push(format!("{what}: the preview passed"));
+            } else if errors != [expected.clone()] {
+                failures.push(format!(
+                    "{what}:\n  expected: {expected}\n  got: {errors:#?}"
+                ));
+            }
+            if !calls.is_empty() {
+                failures.push(format!("{what}: AWS calls {calls:?}"));
+            }
+        };
+    for (key, value, expected) in BAD_STACK_YAML {
+        let expected = if *expected == "SSL_POLICY_LINE" {
+            ssl_policy_line.as_str()
+        } else {
+            expected
+        };
+        std::fs::write(&stack_file, with_key(&original, key, value)).unwrap();
         recorder.clear();
         let run = project.try_preview();
-        let text = run.combined();
-        if run.success() {
-            failures.push(format!("{key}: {value}: the preview passed"));
-        } else if let Some(missing) = expected.iter().find(|e| !text.contains(*e)) {
-            failures.push(format!("{key}: {value}: no `{missing}` in:\n{text}"));
-        }
-        if !recorder.mutating_operations().is_empty() {
-            failures.push(format!(
-                "{key}: {value}: AWS changed: {:?}",
-                recorder.mutating_operations()
-            ));
-        }
+        check(
+            format!("{key}: {value}"),
+            &run,
+            expected,
+            recorder.operations(),
+        );
     }
     // A required key missing altogether.
     std::fs::write(
@@ -438,26 +594,126 @@ fn bad_stack_yaml_fails_at_preview() {
             .join("\n"),
     )
     .unwrap();
+    recorder.clear();
     let run = project.try_preview();
-    let text = run.combined();
-    if run.success()
-        || !text.contains("missing required config key `sotex-backend:imageTag`")
-        || !text.contains("Pulumi.staging.yaml")
-    {
-        failures.push(format!("missing imageTag:\n{text}"));
-    }
+    check(
+        "missing imageTag".into(),
+        &run,
+        "missing required config key `sotex-backend:imageTag`: set it in Pulumi.staging.yaml (`pulumi config set imageTag <value>`)",
+        recorder.operations(),
+    );
     std::fs::write(&stack_file, &original).unwrap();
     assert!(
         failures.is_empty(),
         "{} of {} bad inputs were not refused as expected:\n{}",
         failures.len(),
-        cases.len() + 1,
+        BAD_STACK_YAML.len() + 1,
         failures.join("\n\n")
     );
     assert!(
-        elbv2_query(moto.addr(), "DescribeLoadBalancers", &[])
-            .map(|x| xml_values(&x, "LoadBalancerArn").is_empty())
-            .unwrap(),
+        fargate_e2e::faults::inventory::moto_inventory(moto.addr()).is_empty(),
         "nothing created"
     );
+}
+
+/// The SSL policies the stack accepts (AWS's predefined ALB policies), from the committed
+/// stack-file schema the program generates.
+fn alb_ssl_policies() -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            fargate_e2e::tools::workspace_root().join("schema/stack-config.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    schema["properties"]["config"]["properties"]["sotex-backend:sslPolicy"]["enum"]
+        .as_array()
+        .expect("sslPolicy enum")
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `check-stack-files` over a copy of the staging file with one edit.
+fn schema_check(edited: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Pulumi.staging.yaml");
+    std::fs::write(&file, edited).unwrap();
+    let schema = fargate_e2e::tools::workspace_root().join("schema/stack-config.schema.json");
+    let out = std::process::Command::new(fargate_e2e::tools::workspace_bin("check-stack-files"))
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .expect("run check-stack-files (built by `cargo build --workspace --bins`)");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The committed stack files validate against the schema their modeline names (which the
+/// checker first validates against the draft-07 meta-schema); every table case a schema can
+/// express fails it with a message naming the key, and the cross-key ones are the program's.
+#[test]
+fn stack_files_are_checked_against_their_schema() {
+    let root = fargate_e2e::tools::workspace_root();
+    let out = std::process::Command::new(fargate_e2e::tools::workspace_bin("check-stack-files"))
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in ["Pulumi.production.yaml", "Pulumi.staging.yaml"] {
+        assert!(text.contains(&format!("{file}: valid")), "{text}");
+        let first = std::fs::read_to_string(root.join(file)).unwrap();
+        assert_eq!(
+            first.lines().next(),
+            Some("# yaml-language-server: $schema=schema/stack-config.schema.json"),
+            "{file} names its schema by relative path on its first line"
+        );
+    }
+
+    let original = std::fs::read_to_string(root.join("Pulumi.staging.yaml")).unwrap();
+    let mut misses = Vec::new();
+    let mut program_only = Vec::new();
+    let extra: &[(&str, &str)] = &[
+        // A `secure:` value where no secret may be given.
+        ("imageTag", "{secure: \"v1:abc:def\"}"),
+    ];
+    let cases = BAD_STACK_YAML
+        .iter()
+        .map(|(k, v, _)| (*k, *v))
+        .chain(extra.iter().copied());
+    for (key, value) in cases {
+        let (valid, report) = schema_check(&with_key(&original, key, value));
+        if !schema_can_tell(key, value) {
+            program_only.push(format!("{key}: {value}"));
+            if !valid {
+                misses.push(format!("{key}: {value}: expected only the program to refuse it, the schema did:\n{report}"));
+            }
+            continue;
+        }
+        if valid || !report.contains(&format!("`config.sotex-backend:{key}")) {
+            misses.push(format!(
+                "{key}: {value}: not refused naming the key:\n{report}"
+            ));
+        }
+    }
+    let without_tag: String = original
+        .lines()
+        .filter(|l| !l.starts_with("  sotex-backend:imageTag:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (valid, report) = schema_check(&without_tag);
+    if valid || !report.contains("sotex-backend:imageTag") {
+        misses.push(format!("missing imageTag:\n{report}"));
+    }
+    println!("only the program can judge: {program_only:?}");
+    assert_eq!(program_only.len(), 3, "{program_only:?}");
+    assert!(misses.is_empty(), "{}", misses.join("\n\n"));
 }

@@ -32,6 +32,11 @@ use settings::Settings;
 const CONTAINER: &str = "api";
 
 fn main() -> ExitCode {
+    // `scripts/gen-schema` writes schema/stack-config.schema.json from the settings types.
+    if std::env::args().nth(1).as_deref() == Some("--print-config-schema") {
+        print!("{}", settings::stack_file_schema_text());
+        return ExitCode::SUCCESS;
+    }
     run(|ctx| async move {
         let s = Settings::read(ctx.config(), ctx.stack())?;
         let mut tags = s.tags.clone();

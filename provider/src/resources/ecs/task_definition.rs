@@ -435,6 +435,14 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
                 at("image"),
                 format!("`{}` is not an image reference; expected e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com/api:1.4.2`", c.image),
             ));
+        } else if is_known(&c.image)
+            && let Some(lowercase) = repository_in_lowercase(&c.image)
+        {
+            // Such an image can never be pulled: the rollout would fail minutes later.
+            failures.push(CheckFailure::new(
+                at("image"),
+                format!("`{}` is not a valid image reference: repository names are lowercase (`{lowercase}`)", c.image),
+            ));
         }
         cpu_sum += c.cpu.unwrap_or(0);
         memory_sum += c.memory.or(c.memory_reservation).unwrap_or(0);
@@ -466,6 +474,28 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
                 failures.push(CheckFailure::new(
                     format!("containers[{i}].secrets.{name}"),
                     format!("the value for `{name}` is not an SSM parameter or Secrets Manager ARN; give the ARN (e.g. `arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-password`), never the secret itself"),
+                ));
+            }
+        }
+        // `=` or a space can never be part of a variable name (the container would not start
+        // with it); names are POSIX's, plus `.` and `-` that ECS passes through.
+        let env_names = c
+            .environment
+            .iter()
+            .flatten()
+            .map(|(k, _)| ("environment", k));
+        let secret_names = c.secrets.iter().flatten().map(|(k, _)| ("secrets", k));
+        for (map, name) in env_names.chain(secret_names) {
+            let mut chars = name.chars();
+            let valid = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+                && name.len() <= 255;
+            if !valid {
+                failures.push(CheckFailure::new(
+                    format!("containers[{i}].{map}.{name}"),
+                    format!("`{name}` is not a valid environment variable name: letters, digits, `_`, `.` or `-`, not starting with a digit, no `=` or spaces (e.g. `LOG_LEVEL`)"),
                 ));
             }
         }
@@ -693,7 +723,7 @@ impl Resource for TaskDefinition {
         .await?;
         let family = inputs.family.clone().unwrap_or_default();
         ctx.log
-            .info(format!("registered task definition {}", registered.arn))
+            .status(format!("registered task definition {}", registered.arn))
             .await;
         Ok((
             family,
@@ -853,6 +883,20 @@ async fn prune_revisions(
             .await;
     }
     Ok(())
+}
+
+/// The image reference with its repository in lowercase, when the repository has uppercase
+/// letters (registry hosts may; repository paths may not). `None` when it is fine.
+fn repository_in_lowercase(image: &str) -> Option<String> {
+    let (host, rest) = match image.split_once('/') {
+        Some((h, r)) if h.contains(['.', ':']) || h == "localhost" => (format!("{h}/"), r),
+        _ => (String::new(), image),
+    };
+    let end = rest.find(['@', ':']).unwrap_or(rest.len());
+    let (path, suffix) = rest.split_at(end);
+    path.chars()
+        .any(|c| c.is_ascii_uppercase())
+        .then(|| format!("{host}{}{suffix}", path.to_lowercase()))
 }
 
 #[cfg(test)]
