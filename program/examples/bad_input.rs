@@ -11,8 +11,8 @@
 //!   preview, when they would come from resources not created yet);
 //! - `name`: the resource name (default `subject`);
 //! - `exportProperties`: a JSON list of output properties exported as stack outputs;
-//! - `alsoGetNetwork`: `true` to call `fargate:ec2:getNetwork` alongside (exported as
-//!   `vpcId`), so a test can fail the resource while the call is in flight.
+//! - `alsoGetNetwork`: `true` to call `fargate:ec2:getNetwork` first (exported as `vpcId`) and
+//!   register the resource 3 s later, so a test can fail it while the call is in flight.
 //!
 //! Exports `id` and `urn`.
 
@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         if config.get::<bool>("alsoGetNetwork")?.unwrap_or(false) {
             let network = pulumi_rs::fargate::ec2::get_network(&ctx, Default::default());
             ctx.export("vpcId", &network.map(|n| n.vpc_id));
+            // Registered a moment later, so the call is surely under way when the check fails.
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
         }
 
         let mut props: Vec<(String, Output<Value>)> = properties

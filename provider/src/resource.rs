@@ -184,8 +184,35 @@ pub fn parse<T: DeserializeOwned>(v: Json) -> Result<T, Vec<CheckFailure>> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
         let property = if path == "." { String::new() } else { path };
-        vec![CheckFailure::new(property, e.inner().to_string())]
+        vec![CheckFailure::new(
+            property,
+            in_our_words(e.inner().to_string()),
+        )]
     })
+}
+
+/// serde's type errors in the engineer's words: "invalid value: integer `-1`, expected u32"
+/// becomes "`-1` is not valid: a whole number, 0 or more". Other messages stay as they are.
+fn in_our_words(message: String) -> String {
+    let Some((got, expected)) = message.split_once(", expected ") else {
+        return message;
+    };
+    let words = match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "a boolean" => "`true` or `false`",
+        "a string" => "a text value",
+        "a sequence" => "a list",
+        _ => return message,
+    };
+    match got.split(['`', '"']).nth(1) {
+        Some(value) => format!("`{value}` is not valid: {words}"),
+        None => format!(
+            "a {} is not valid: {words}",
+            got.trim_start_matches("invalid type: ")
+        ),
+    }
 }
 
 fn input_schema<T: JsonSchema>() -> Json {
@@ -609,6 +636,25 @@ impl<R: Resource> DynResource for R {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn type_errors_in_our_words() {
+        assert_eq!(
+            in_our_words("invalid value: integer `-1`, expected u32".into()),
+            "`-1` is not valid: a whole number, 0 or more"
+        );
+        assert_eq!(
+            in_our_words("invalid type: string \"lots\", expected u32".into()),
+            "`lots` is not valid: a whole number, 0 or more"
+        );
+        assert_eq!(
+            in_our_words("invalid type: floating point `512.5`, expected i64".into()),
+            "`512.5` is not valid: a whole number"
+        );
+        let other = "unknown variant `EC2`, expected `FARGATE` or `FARGATE_SPOT`";
+        assert_eq!(in_our_words(other.into()), other);
+    }
+
     use super::*;
     use pulumi_rs_proto::value::UNKNOWN;
     use serde_json::json;

@@ -234,7 +234,10 @@ fn validate_rule(
                 ));
             }
             port_range(f, "fromPort", rule.from_port, 0, 65535, "a port");
-            port_range(f, "toPort", rule.to_port, 0, 65535, "a port");
+            // A single port (toPort filled in from fromPort) is one mistake, said once.
+            if rule.to_port != rule.from_port {
+                port_range(f, "toPort", rule.to_port, 0, 65535, "a port");
+            }
             if let (Some(from), Some(to)) = (rule.from_port, rule.to_port)
                 && from > to
             {

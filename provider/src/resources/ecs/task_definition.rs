@@ -544,7 +544,10 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
                 "the start period (seconds)",
                 &mut failures,
             );
+            // Compared only when both are in range: an out-of-range one is its own error.
             if let (Some(t), Some(iv)) = (h.timeout, h.interval)
+                && (5..=300).contains(&iv)
+                && (2..=120).contains(&t)
                 && t >= iv
             {
                 failures.push(CheckFailure::new(

@@ -274,7 +274,11 @@ pub fn validate(i: &TargetGroupInputs) -> Vec<CheckFailure> {
             "the unhealthy threshold",
         );
         let r = resolve_health_check(i);
-        if r.timeout >= r.interval {
+        // Compared only when both are in range: an out-of-range one is its own single error.
+        if (5..=300).contains(&r.interval)
+            && (2..=120).contains(&r.timeout)
+            && r.timeout >= r.interval
+        {
             f.push(CheckFailure::new(
                 "healthCheck.timeoutSeconds",
                 format!(
