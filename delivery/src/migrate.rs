@@ -846,12 +846,16 @@ pub fn gate(import_file: &Value, preview_json: &str) -> Result<GateResult, Strin
         let is_imported = imported
             .iter()
             .any(|(t, n)| *t == step.resource_type && *n == step.name);
-        match (step.op.as_str(), is_imported) {
-            ("update", _) => result.updates.push(label),
-            ("create", false) => result.other_creates.push(label),
+        use crate::preview::Category;
+        match (step.category, is_imported) {
+            (Category::Update, _) => result.updates.push(label),
+            (Category::Create, false) => result.other_creates.push(label),
+            // An imported resource is only ever updated in place.
             (_, true) => result.violations.push(label),
             // Replacing or deleting anything at the switch is not what a migration may do.
-            (_, false) => result.violations.push(label),
+            (Category::Replace | Category::Delete, false) => result.violations.push(label),
+            // Reads and the like change nothing.
+            (Category::Other, false) => {}
         }
     }
     Ok(result)
@@ -971,6 +975,54 @@ mod tests {
         );
         // The resources are still adopted: the ids do not depend on the secret.
         assert_eq!(m.mapped.len(), 7);
+    }
+
+    #[test]
+    fn https_listener_certificate_and_a_target_group_on_another_port() {
+        let mut export = fixture();
+        let resources = export["deployment"]["resources"].as_array_mut().unwrap();
+        let https = json!({
+            "urn": "urn:pulumi:staging::sotex-box::aws:lb/listener:Listener::web-https",
+            "custom": true,
+            "id": "arn:listener-https",
+            "type": "aws:lb/listener:Listener",
+            "inputs": {
+                "loadBalancerArn": "{{ALB_ARN}}",
+                "port": 443,
+                "protocol": "HTTPS",
+                "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"
+            }
+        });
+        resources.push(https);
+        let tg = resources
+            .iter_mut()
+            .find(|r| r["type"] == "aws:lb/targetGroup:TargetGroup")
+            .unwrap();
+        tg["inputs"]["port"] = json!(80);
+        let m = plan(&export).unwrap();
+        assert!(
+            m.mapped
+                .iter()
+                .any(|r| r.name == "https" && r.id == "arn:listener-https"),
+            "{:?}",
+            m.mapped
+        );
+        assert_eq!(
+            m.config["sotex-backend:certificateArn"],
+            json!("arn:aws:acm:us-east-1:123456789012:certificate/abc")
+        );
+        let tg = m
+            .unmapped
+            .iter()
+            .find(|u| u.urn.ends_with("::web-tg"))
+            .unwrap();
+        assert!(
+            tg.reason
+                .contains("port 80 differs from the container port 8080"),
+            "{tg:?}"
+        );
+        assert!(!m.mapped.iter().any(|r| r.token == "fargate:lb:TargetGroup"));
     }
 
     #[test]

@@ -508,7 +508,11 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     );
 
     // 6. `up` updates in place; the load balancer's DNS name and the service's ARN stay.
-    project.run_ok(&["up", "--yes", "--skip-preview", "--stack", "staging"]);
+    let up = project.run_ok(&["up", "--yes", "--skip-preview", "--stack", "staging"]);
+    for word in ["replaced", "deleted", "replacing", "deleting"] {
+        assert!(!up.stdout.contains(word), "`up` {word} something:\n{up}");
+    }
+    assert!(up.stdout.contains("7 updated"), "{up}");
     let outputs = project.stack_output_json();
     assert_eq!(outputs["albDnsName"], world.get("ALB_DNS"), "{outputs}");
     let lbs = ok(elbv2_query(moto.addr(), "DescribeLoadBalancers", &[]));
