@@ -30,7 +30,7 @@ use crate::output::{Output, Resolved};
 /// Exit code that tells the language host the error was already reported (a "bail").
 pub const EXIT_BAIL: u8 = 32;
 
-const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+use pulumi_rs_proto::MAX_MESSAGE_BYTES;
 
 /// Timeouts for one resource's operations, e.g. `"10m"`.
 #[derive(Debug, Clone, Default)]
@@ -162,12 +162,7 @@ fn env(name: &str) -> Result<String, Error> {
 }
 
 fn channel(address: &str) -> Result<Channel, Error> {
-    let uri = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
-    Ok(Channel::from_shared(uri)
+    Ok(Channel::from_shared(pulumi_rs_proto::grpc_uri(address))
         .map_err(|e| Error::Setup(format!("bad engine address `{address}`: {e}")))?
         .connect_lazy())
 }

@@ -5,10 +5,10 @@
 //! [`Resource`]; everything untyped (unknowns, secrets, property paths) stays in this module and
 //! in `server.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use pulumi_rs_proto::value::{contains_unknowns, is_unknown, unknown};
+use pulumi_rs_proto::value::{contains_unknowns, unknown};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -16,6 +16,9 @@ use serde_json::{Map, Value as Json};
 
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
+// Resources reach the diff and typed-JSON helpers through this module, beside the trait.
+pub use crate::diff::{ChangeKind, Diff, DiffInput, diff_inputs, top_level_key};
+pub use crate::typed::{is_known, parse, schema_of, schema_property_names, to_json};
 
 /// What Check knows besides the inputs.
 pub struct CheckContext<'a> {
@@ -39,54 +42,6 @@ impl CheckContext<'_> {
             (None, None) => auto(),
         }
     }
-}
-
-/// Old state and new inputs handed to Diff, as plain JSON (secrets unwrapped).
-pub struct DiffInput<'a> {
-    pub old_inputs: &'a Json,
-    pub old_outputs: &'a Json,
-    pub news: &'a Json,
-    pub default_tags: &'a BTreeMap<String, String>,
-}
-
-/// How one property changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChangeKind {
-    Add,
-    Delete,
-    Update,
-}
-
-/// A detailed diff: property path → change, plus which top-level properties force replacement.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Diff {
-    pub changes: BTreeMap<String, ChangeKind>,
-    pub replaces: BTreeSet<String>,
-    pub delete_before_replace: bool,
-}
-
-impl Diff {
-    /// Top-level property names that changed (what the engine calls `diffs`).
-    pub fn changed_properties(&self) -> BTreeSet<String> {
-        self.changes.keys().map(|p| top_level_key(p)).collect()
-    }
-
-    pub fn is_replace(&self) -> bool {
-        !self.replaces.is_empty()
-    }
-
-    pub fn has_changes(&self) -> bool {
-        !self.changes.is_empty()
-    }
-
-    pub fn record(&mut self, path: String, kind: ChangeKind) {
-        self.changes.insert(path, kind);
-    }
-}
-
-/// The top-level key of a property path (`tags["a.b"]` → `tags`, `containers[0].x` → `containers`).
-pub fn top_level_key(path: &str) -> String {
-    path.split(['.', '[']).next().unwrap_or(path).to_string()
 }
 
 /// One Pulumi resource type. Implementations live one per file under `resources/`.
@@ -161,45 +116,6 @@ pub trait Resource: Send + Sync + 'static {
     async fn delete(&self, ctx: &Ctx, id: &str, olds: &Self::Outputs) -> Result<()>;
 }
 
-/// Serialises a typed value to JSON, leaving out absent optional values.
-pub fn to_json<T: Serialize>(value: &T) -> Json {
-    let mut v = serde_json::to_value(value).expect("resource types serialise to JSON");
-    remove_nulls(&mut v);
-    v
-}
-
-fn remove_nulls(v: &mut Json) {
-    match v {
-        Json::Object(m) => {
-            m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(remove_nulls);
-        }
-        Json::Array(a) => a.iter_mut().for_each(remove_nulls),
-        _ => {}
-    }
-}
-
-/// Parses a typed value; a failure names the property path and what serde expected.
-pub fn parse<T: DeserializeOwned>(v: Json) -> Result<T, Vec<CheckFailure>> {
-    serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-        let path = e.path().to_string();
-        let property = if path == "." { String::new() } else { path };
-        vec![CheckFailure::new(property, e.inner().to_string())]
-    })
-}
-
-fn input_schema<T: JsonSchema>() -> Json {
-    let schema = schemars::generate::SchemaSettings::default()
-        .into_generator()
-        .into_root_schema_for::<T>();
-    serde_json::to_value(schema).unwrap_or(Json::Null)
-}
-
-/// `containers[0].image` -> `containers`.
-fn top_level_property(path: &str) -> &str {
-    path.split(['.', '[']).next().unwrap_or_default()
-}
-
 /// The simplest value a JSON schema accepts (empty string, zero, first enum value, an object
 /// of its required properties), standing in for an unknown during a preview's checks.
 fn placeholder(schema: &Json, root: &Json) -> Json {
@@ -269,100 +185,30 @@ fn placeholder(schema: &Json, root: &Json) -> Json {
     }
 }
 
-/// Top-level property names a type declares in its JSON schema.
-pub fn schema_property_names<T: JsonSchema>() -> Vec<String> {
-    let schema = schemars::generate::SchemaSettings::default()
-        .into_generator()
-        .into_root_schema_for::<T>();
-    schema
-        .get("properties")
-        .and_then(Json::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
 fn output_property_names<T: JsonSchema>() -> Vec<String> {
     schema_property_names::<T>()
 }
 
-/// Is this string a real value rather than the preview placeholder for an unknown?
-pub fn is_known(s: &str) -> bool {
-    s != pulumi_rs_proto::value::UNKNOWN
+/// For a create whose resource exists in AWS but did not finish (rules not set, not yet
+/// active, rollout not steady): turns any error into an init failure carrying the id and the
+/// outputs so far, so the engine records the resource and the next `up` continues from it.
+///
+/// Cancellation is no exception: the resource exists whether or not the user interrupted the
+/// wait, and an interrupted create that reported only "cancelled" would leave it out of the
+/// state, to be orphaned by the next `up` creating a twin. The reason says it was cancelled.
+pub fn unfinished<O: Serialize>(
+    id: &str,
+    outputs: &O,
+) -> impl FnOnce(ProviderError) -> ProviderError {
+    move |e| init_failed(id, outputs, vec![e.to_string()])
 }
 
-/// Property-by-property comparison of inputs; `null` and absent are the same.
-pub fn diff_inputs(old: &Json, new: &Json, replace_on_changes: &[&str]) -> Diff {
-    let mut diff = Diff::default();
-    let empty = Map::new();
-    let old_map = old.as_object().unwrap_or(&empty);
-    let new_map = new.as_object().unwrap_or(&empty);
-    let keys: BTreeSet<&String> = old_map.keys().chain(new_map.keys()).collect();
-    for key in keys {
-        let path = format_key(None, key);
-        diff_value(
-            old_map.get(key).unwrap_or(&Json::Null),
-            new_map.get(key).unwrap_or(&Json::Null),
-            path,
-            &mut diff,
-        );
-    }
-    for top in diff.changed_properties() {
-        if replace_on_changes.contains(&top.as_str()) {
-            diff.replaces.insert(top);
-        }
-    }
-    diff
-}
-
-fn diff_value(old: &Json, new: &Json, path: String, diff: &mut Diff) {
-    if is_unknown(new) {
-        // Unknown at preview: it may change, so say so.
-        diff.record(path, ChangeKind::Update);
-        return;
-    }
-    match (old, new) {
-        (Json::Null, Json::Null) => {}
-        (Json::Null, _) => diff.record(path, ChangeKind::Add),
-        (_, Json::Null) => diff.record(path, ChangeKind::Delete),
-        (Json::Object(o), Json::Object(n)) => {
-            let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
-            for key in keys {
-                diff_value(
-                    o.get(key).unwrap_or(&Json::Null),
-                    n.get(key).unwrap_or(&Json::Null),
-                    format_key(Some(&path), key),
-                    diff,
-                );
-            }
-        }
-        (Json::Array(o), Json::Array(n)) if o.len() == n.len() => {
-            for (i, (a, b)) in o.iter().zip(n).enumerate() {
-                diff_value(a, b, format!("{path}[{i}]"), diff);
-            }
-        }
-        (a, b) if a != b || contains_unknowns(b) => diff.record(path, ChangeKind::Update),
-        _ => {}
-    }
-}
-
-/// Formats one step of a Pulumi property path: `a.b` for simple keys, `a["x.y"]` otherwise.
-fn format_key(parent: Option<&str>, key: &str) -> String {
-    let simple = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '$')
-        && !key.starts_with(|c: char| c.is_ascii_digit());
-    match (parent, simple) {
-        (None, true) => key.to_string(),
-        (None, false) => format!(
-            "[{}]",
-            serde_json::to_string(key).expect("strings serialise")
-        ),
-        (Some(p), true) => format!("{p}.{key}"),
-        (Some(p), false) => format!(
-            "{p}[{}]",
-            serde_json::to_string(key).expect("strings serialise")
-        ),
+/// The init failure of [`unfinished`], with reasons of the caller's own.
+pub fn init_failed<O: Serialize>(id: &str, outputs: &O, reasons: Vec<String>) -> ProviderError {
+    ProviderError::InitFailed {
+        id: id.to_string(),
+        outputs: to_json(outputs),
+        reasons,
     }
 }
 
@@ -462,14 +308,14 @@ impl<R: Resource> DynResource for R {
         let about_known = |failures: Vec<CheckFailure>| -> Vec<CheckFailure> {
             failures
                 .into_iter()
-                .filter(|f| !pending.contains(top_level_property(&f.property)))
+                .filter(|f| !pending.contains(top_level_key(&f.property)))
                 .collect()
         };
         // The old value is the best placeholder: it passed these checks before, so defaults
         // computed from the rest (auto-names) come out as they will at `up`.
         let mut placeheld = news.clone();
         if let Some(m) = placeheld.as_object_mut() {
-            let schema = input_schema::<R::Inputs>();
+            let schema = schema_of::<R::Inputs>();
             for prop in &pending {
                 let old = olds
                     .as_ref()
@@ -701,59 +547,6 @@ mod tests {
             ),
             json!(false)
         );
-        assert_eq!(top_level_property("containers[0].image"), "containers");
-        assert_eq!(top_level_property("network.subnets"), "network");
-    }
-
-    #[test]
-    fn unchanged_inputs_have_no_diff() {
-        let a = json!({"name": "x", "tags": {"a": "1"}});
-        assert!(!diff_inputs(&a, &a, &["name"]).has_changes());
-    }
-
-    #[test]
-    fn nested_changes_name_their_paths() {
-        let old = json!({"name": "x", "tags": {"a": "1", "b": "2"}, "list": [{"p": 1}]});
-        let new =
-            json!({"name": "x", "tags": {"a": "9", "c": "3", "d.e": "4"}, "list": [{"p": 2}]});
-        let d = diff_inputs(&old, &new, &["name"]);
-        assert_eq!(d.changes.get("tags.a"), Some(&ChangeKind::Update));
-        assert_eq!(d.changes.get("tags.b"), Some(&ChangeKind::Delete));
-        assert_eq!(d.changes.get("tags.c"), Some(&ChangeKind::Add));
-        assert_eq!(d.changes.get("tags[\"d.e\"]"), Some(&ChangeKind::Add));
-        assert_eq!(d.changes.get("list[0].p"), Some(&ChangeKind::Update));
-        assert!(!d.is_replace());
-        assert_eq!(
-            d.changed_properties().into_iter().collect::<Vec<_>>(),
-            vec!["list", "tags"]
-        );
-    }
-
-    #[test]
-    fn replace_keys_force_replacement() {
-        let d = diff_inputs(&json!({"name": "a"}), &json!({"name": "b"}), &["name"]);
-        assert!(d.is_replace());
-        assert!(d.replaces.contains("name"));
-    }
-
-    #[test]
-    fn unknown_new_values_count_as_changes() {
-        let d = diff_inputs(&json!({"name": "a"}), &json!({"name": UNKNOWN}), &["name"]);
-        assert!(d.is_replace());
-        let d = diff_inputs(&json!({"arn": "a"}), &json!({"arn": UNKNOWN}), &[]);
-        assert_eq!(d.changes.get("arn"), Some(&ChangeKind::Update));
-    }
-
-    #[test]
-    fn null_and_absent_are_equal() {
-        let d = diff_inputs(&json!({"a": null}), &json!({}), &[]);
-        assert!(!d.has_changes());
-    }
-
-    #[test]
-    fn different_length_lists_change_as_a_whole() {
-        let d = diff_inputs(&json!({"l": [1]}), &json!({"l": [1, 2]}), &[]);
-        assert_eq!(d.changes.get("l"), Some(&ChangeKind::Update));
     }
 
     #[test]
@@ -771,12 +564,5 @@ mod tests {
         let err = parse::<Outer>(json!({"items": [{"port": 80}, {"port": 70000}]})).unwrap_err();
         assert_eq!(err[0].property, "items[1].port");
         assert!(err[0].reason.contains("70000"), "{}", err[0].reason);
-    }
-
-    #[test]
-    fn top_level_keys() {
-        assert_eq!(top_level_key("tags[\"a.b\"]"), "tags");
-        assert_eq!(top_level_key("containers[0].x"), "containers");
-        assert_eq!(top_level_key("name"), "name");
     }
 }

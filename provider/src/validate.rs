@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::CheckFailure;
-use crate::resource::is_known;
+use crate::typed::is_known;
 
 /// AWS tag rules (shared by ECS, ELB and EC2): at most 50 tags, keys 1–128 characters, values at
 /// most 256, and the `aws:` prefix is reserved.
