@@ -153,6 +153,16 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
+/// A resolved value as the engine expects it: wrapped when secret, the unknown sentinel when
+/// not known (preview).
+fn wire_value(v: Option<Json>, secret: bool) -> Json {
+    match v {
+        Some(v) if secret => value::secret(v),
+        Some(v) => v,
+        None => value::unknown(),
+    }
+}
+
 fn env(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| {
         Error::Setup(format!(
@@ -417,12 +427,7 @@ impl Context {
         let mut dependencies = BTreeSet::new();
         let resolved = futures::future::join_all(properties.iter().map(|(_, o)| o.resolve())).await;
         for ((key, _), r) in properties.iter().zip(resolved) {
-            let v = match r.value {
-                Some(v) if r.secret => value::secret(v),
-                Some(v) => v,
-                None => value::unknown(),
-            };
-            object.insert(key.clone(), v);
+            object.insert(key.clone(), wire_value(r.value, r.secret));
             dependencies.extend(r.dependencies.iter().cloned());
             property_dependencies.insert(
                 key.clone(),
@@ -539,12 +544,7 @@ impl Context {
         let mut outputs = Map::new();
         for (name, output) in exports {
             let r = output.resolve().await;
-            let v = match r.value {
-                Some(v) if r.secret => value::secret(v),
-                Some(v) => v,
-                None => value::unknown(),
-            };
-            outputs.insert(name, v);
+            outputs.insert(name, wire_value(r.value, r.secret));
         }
         self.inner
             .monitor

@@ -459,68 +459,171 @@ mod tests {
     use pulumi_rs_proto::value::UNKNOWN;
     use serde_json::json;
 
-    fn service_check(news: Json) -> Result<Json, Vec<CheckFailure>> {
-        let service = crate::resources::ecs::service::Service;
+    /// A small resource of the generic layer's own: a required reference, an auto-name, a
+    /// bounded number and a nested object, which is all the layer deals with.
+    struct Widget;
+
+    #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct WidgetInputs {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        parent: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<i64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        placement: Option<Placement>,
+    }
+
+    #[derive(Debug, Clone, Serialize, serde::Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct Placement {
+        zones: Vec<String>,
+        spread: u32,
+    }
+
+    #[derive(Debug, Serialize, serde::Deserialize, JsonSchema)]
+    #[serde(rename_all = "camelCase")]
+    struct WidgetOutputs {
+        #[serde(flatten)]
+        inputs: WidgetInputs,
+        arn: String,
+    }
+
+    #[async_trait]
+    impl Resource for Widget {
+        const TOKEN: &'static str = "test:index:Widget";
+        type Inputs = WidgetInputs;
+        type Outputs = WidgetOutputs;
+
+        fn check(
+            &self,
+            mut news: WidgetInputs,
+            olds: Option<&WidgetInputs>,
+            ctx: &CheckContext<'_>,
+        ) -> Result<WidgetInputs, Vec<CheckFailure>> {
+            if news.name.is_none() {
+                news.name = Some(ctx.default_name(olds.and_then(|o| o.name.as_deref()), || {
+                    crate::naming::auto_name(ctx.name, ctx.random_seed, 32, |c| {
+                        c.is_ascii_alphanumeric() || c == '-'
+                    })
+                }));
+            }
+            let mut failures = Vec::new();
+            if let Some(size) = news.size.filter(|s| !(0..=10).contains(s)) {
+                failures.push(CheckFailure::new("size", format!("{size} is not 0 to 10")));
+            }
+            if let Some(p) = &news.placement
+                && p.spread > p.zones.len() as u32
+            {
+                failures.push(CheckFailure::new("placement.spread", "more than the zones"));
+            }
+            if failures.is_empty() {
+                Ok(news)
+            } else {
+                Err(failures)
+            }
+        }
+
+        async fn create(&self, _: &Ctx, _: &WidgetInputs) -> Result<(String, WidgetOutputs)> {
+            unreachable!("the generic layer's tests only check")
+        }
+
+        async fn read(
+            &self,
+            _: &Ctx,
+            _: &str,
+            _: Option<(&WidgetInputs, &WidgetOutputs)>,
+        ) -> Result<Option<(WidgetInputs, WidgetOutputs)>> {
+            unreachable!("the generic layer's tests only check")
+        }
+
+        async fn update(
+            &self,
+            _: &Ctx,
+            _: &str,
+            _: &WidgetOutputs,
+            _: &WidgetInputs,
+        ) -> Result<WidgetOutputs> {
+            unreachable!("the generic layer's tests only check")
+        }
+
+        async fn delete(&self, _: &Ctx, _: &str, _: &WidgetOutputs) -> Result<()> {
+            unreachable!("the generic layer's tests only check")
+        }
+    }
+
+    fn widget_check(
+        news: Json,
+        olds: Option<Json>,
+        seed: &[u8],
+    ) -> Result<Json, Vec<CheckFailure>> {
         let ctx = CheckContext {
-            name: "api",
-            random_seed: b"seed",
+            name: "box",
+            random_seed: seed,
             proposed_name: None,
             has_unknowns: contains_unknowns(&news),
         };
-        DynResource::check(&service, news, None, &ctx)
+        DynResource::check(&Widget, news, olds, &ctx)
     }
 
     #[test]
     fn preview_with_unknowns_still_validates_known_values() {
-        // The cluster and task definition come from resources not created yet.
+        // The parent and the zones come from resources not created yet.
         let base = json!({
-            "cluster": UNKNOWN,
-            "taskDefinition": UNKNOWN,
-            "network": {"subnets": UNKNOWN, "securityGroups": ["sg-12345678"]},
-            "desiredCount": 2,
+            "parent": UNKNOWN,
+            "placement": {"zones": UNKNOWN, "spread": 1},
+            "size": 2,
         });
-        let checked = service_check(base.clone()).expect("valid apart from unknowns");
-        assert_eq!(checked["cluster"], json!(UNKNOWN), "unknowns stay unknown");
-        assert_eq!(checked["desiredCount"], json!(2));
+        let checked = widget_check(base.clone(), None, b"seed").expect("valid apart from unknowns");
+        assert_eq!(checked["parent"], json!(UNKNOWN), "unknowns stay unknown");
+        assert_eq!(checked["placement"]["zones"], json!(UNKNOWN));
+        assert_eq!(checked["size"], json!(2));
+        assert!(checked["name"].as_str().unwrap().starts_with("box-"));
 
         let mut bad = base.clone();
-        bad["desiredCount"] = json!(-1);
-        let failures = service_check(bad).expect_err("a negative count is known to be wrong");
+        bad["size"] = json!(-1);
+        let failures =
+            widget_check(bad, None, b"seed").expect_err("a negative size is known to be wrong");
         assert_eq!(failures.len(), 1, "{failures:?}");
-        assert_eq!(failures[0].property, "desiredCount");
+        assert_eq!(failures[0].property, "size");
 
         let mut bad = base;
-        bad["deployment"] = json!({"minimumHealthyPercent": 150, "maximumPercent": 100});
-        let failures = service_check(bad).expect_err("impossible deployment settings");
-        assert!(
-            failures
-                .iter()
-                .all(|f| f.property.starts_with("deployment")),
-            "{failures:?}"
-        );
+        bad["size"] = json!("big");
+        let failures = widget_check(bad, None, b"seed").expect_err("a string is no size");
+        assert_eq!(failures[0].property, "size", "{failures:?}");
+    }
+
+    #[test]
+    fn failures_about_a_property_holding_an_unknown_wait_for_up() {
+        // The spread exceeds the zones only because the zones are a placeholder at preview.
+        let news = json!({"parent": "p", "placement": {"zones": UNKNOWN, "spread": 2}});
+        assert!(widget_check(news, None, b"seed").is_ok());
+        let known = json!({"parent": "p", "placement": {"zones": ["a"], "spread": 2}});
+        let failures = widget_check(known, None, b"seed").unwrap_err();
+        assert_eq!(failures[0].property, "placement.spread");
     }
 
     #[test]
     fn preview_of_an_update_with_unknowns_keeps_computed_defaults() {
-        let olds = service_check(json!({
-            "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-            "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
-            "network": {"subnets": ["subnet-12345678"], "securityGroups": ["sg-12345678"]},
-        }))
-        .unwrap();
+        let olds = widget_check(json!({"parent": "p1"}), None, b"seed").unwrap();
         let mut news = olds.clone();
         news.as_object_mut().unwrap().remove("name");
-        news["taskDefinition"] = json!(UNKNOWN);
-        let service = crate::resources::ecs::service::Service;
-        let ctx = CheckContext {
-            name: "api",
-            random_seed: b"other seed",
-            proposed_name: None,
-            has_unknowns: true,
-        };
-        let checked = DynResource::check(&service, news, Some(olds.clone()), &ctx).unwrap();
+        news["parent"] = json!(UNKNOWN);
+        let checked = widget_check(news, Some(olds.clone()), b"other seed").unwrap();
         assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
-        assert_eq!(checked["taskDefinition"], json!(UNKNOWN));
+        assert_eq!(checked["parent"], json!(UNKNOWN));
+    }
+
+    #[test]
+    fn misspelt_properties_name_the_valid_ones() {
+        let failures = widget_check(json!({"parent": "p", "sise": 1}), None, b"seed").unwrap_err();
+        assert_eq!(failures[0].property, "sise");
+        assert!(
+            failures[0].reason.contains("name, parent, size, placement"),
+            "{}",
+            failures[0].reason
+        );
     }
 
     #[test]

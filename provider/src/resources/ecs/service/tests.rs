@@ -126,3 +126,75 @@ fn client_token_is_stable_and_short() {
     assert_ne!(t, client_token("c", "svc2"));
     assert!(t.len() <= 36);
 }
+
+fn service_check(news: serde_json::Value) -> Result<serde_json::Value, Vec<CheckFailure>> {
+    let service = Service;
+    let ctx = CheckContext {
+        name: "api",
+        random_seed: b"seed",
+        proposed_name: None,
+        has_unknowns: pulumi_rs_proto::value::contains_unknowns(&news),
+    };
+    crate::resource::DynResource::check(&service, news, None, &ctx)
+}
+
+#[test]
+fn preview_with_unknowns_still_validates_known_values() {
+    // The cluster and task definition come from resources not created yet.
+    let base = json!({
+        "cluster": pulumi_rs_proto::value::UNKNOWN,
+        "taskDefinition": pulumi_rs_proto::value::UNKNOWN,
+        "network": {"subnets": pulumi_rs_proto::value::UNKNOWN, "securityGroups": ["sg-12345678"]},
+        "desiredCount": 2,
+    });
+    let checked = service_check(base.clone()).expect("valid apart from unknowns");
+    assert_eq!(
+        checked["cluster"],
+        json!(pulumi_rs_proto::value::UNKNOWN),
+        "unknowns stay unknown"
+    );
+    assert_eq!(checked["desiredCount"], json!(2));
+
+    let mut bad = base.clone();
+    bad["desiredCount"] = json!(-1);
+    let failures = service_check(bad).expect_err("a negative count is known to be wrong");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].property, "desiredCount");
+
+    let mut bad = base;
+    bad["deployment"] = json!({"minimumHealthyPercent": 150, "maximumPercent": 100});
+    let failures = service_check(bad).expect_err("impossible deployment settings");
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.property.starts_with("deployment")),
+        "{failures:?}"
+    );
+}
+
+#[test]
+fn preview_of_an_update_with_unknowns_keeps_computed_defaults() {
+    let olds = service_check(json!({
+        "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+        "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:1",
+        "network": {"subnets": ["subnet-12345678"], "securityGroups": ["sg-12345678"]},
+    }))
+    .unwrap();
+    let mut news = olds.clone();
+    news.as_object_mut().unwrap().remove("name");
+    news["taskDefinition"] = json!(pulumi_rs_proto::value::UNKNOWN);
+    let service = Service;
+    let ctx = CheckContext {
+        name: "api",
+        random_seed: b"other seed",
+        proposed_name: None,
+        has_unknowns: true,
+    };
+    let checked =
+        crate::resource::DynResource::check(&service, news, Some(olds.clone()), &ctx).unwrap();
+    assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
+    assert_eq!(
+        checked["taskDefinition"],
+        json!(pulumi_rs_proto::value::UNKNOWN)
+    );
+}
