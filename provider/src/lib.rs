@@ -1,6 +1,7 @@
 //! `pulumi-resource-fargate`: a native Pulumi provider for ECS Fargate behind an ALB.
 
 pub mod aws;
+pub mod bounds;
 pub mod config;
 pub mod context;
 pub mod diff;

@@ -253,6 +253,130 @@ fn invalid_state(what: &str, failures: Vec<CheckFailure>) -> ProviderError {
     ))
 }
 
+/// A property the type does not declare is a typo: name the valid ones.
+fn reject_unknown_properties<R: Resource>(news: &Json) -> Result<(), Vec<CheckFailure>> {
+    let known_props = schema_property_names::<R::Inputs>();
+    let unknown_props: Vec<CheckFailure> = news
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| !known_props.contains(k))
+        .map(|k| {
+            CheckFailure::new(
+                k.clone(),
+                format!(
+                    "`{k}` is not a property of {}; valid properties are: {}",
+                    R::TOKEN,
+                    known_props.join(", ")
+                ),
+            )
+        })
+        .collect();
+    if unknown_props.is_empty() {
+        Ok(())
+    } else {
+        Err(unknown_props)
+    }
+}
+
+/// The bounds declared on the input struct, then the resource's own check; all failures.
+fn check_typed<R: Resource>(
+    resource: &R,
+    typed: R::Inputs,
+    olds: Option<&R::Inputs>,
+    ctx: &CheckContext<'_>,
+) -> Result<R::Inputs, Vec<CheckFailure>> {
+    let mut failures = crate::bounds::check::<R::Inputs>(&to_json(&typed));
+    match Resource::check(resource, typed, olds, ctx) {
+        Ok(checked) if failures.is_empty() => Ok(checked),
+        Ok(_) => Err(failures),
+        Err(own) => {
+            failures.extend(own);
+            Err(failures)
+        }
+    }
+}
+
+/// Preview with unknowns: every known property is still validated. Each property holding an
+/// unknown gets a well-typed placeholder so the rest can be parsed and checked, and failures
+/// about those properties are dropped (their real value is checked at `up`).
+fn check_with_unknowns<R: Resource>(
+    resource: &R,
+    news: Json,
+    olds: Option<Json>,
+    ctx: &CheckContext<'_>,
+) -> Result<Json, Vec<CheckFailure>> {
+    let pending: BTreeSet<String> = news
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| contains_unknowns(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let about_known = |failures: Vec<CheckFailure>| -> Result<Json, Vec<CheckFailure>> {
+        let failures: Vec<CheckFailure> = failures
+            .into_iter()
+            .filter(|f| !pending.contains(top_level_key(&f.property)))
+            .collect();
+        if failures.is_empty() {
+            Ok(news.clone())
+        } else {
+            Err(failures)
+        }
+    };
+    let placeheld = with_placeholders::<R::Inputs>(&news, olds.as_ref(), &pending);
+    let typed: R::Inputs = match parse(placeheld) {
+        Ok(t) => t,
+        Err(failures) => return about_known(failures),
+    };
+    let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
+    let checked = match check_typed(resource, typed, olds.as_ref(), ctx) {
+        Ok(checked) => to_json(&checked),
+        Err(failures) => return about_known(failures),
+    };
+    // Keep unknowns as the engine sent them; take everything known from the checked form.
+    let mut merged = news.clone();
+    if let (Some(m), Some(c)) = (merged.as_object_mut(), checked.as_object()) {
+        for (k, v) in c {
+            if !pending.contains(k) {
+                m.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(merged)
+}
+
+/// `news` with each `pending` property replaced by a stand-in. The old value is the best one:
+/// it passed these checks before, so defaults computed from the rest (auto-names) come out as
+/// they will at `up`; else the simplest value the schema accepts.
+fn with_placeholders<T: JsonSchema>(
+    news: &Json,
+    olds: Option<&Json>,
+    pending: &BTreeSet<String>,
+) -> Json {
+    let mut placeheld = news.clone();
+    if let Some(m) = placeheld.as_object_mut() {
+        let schema = schema_of::<T>();
+        for prop in pending {
+            let old = olds
+                .and_then(|o| o.get(prop))
+                .filter(|v| !v.is_null() && !contains_unknowns(v));
+            let value = match old {
+                Some(v) => v.clone(),
+                None => placeholder(
+                    schema
+                        .get("properties")
+                        .and_then(|p| p.get(prop))
+                        .unwrap_or(&Json::Null),
+                    &schema,
+                ),
+            };
+            m.insert(prop.clone(), value);
+        }
+    }
+    placeheld
+}
+
 #[async_trait]
 impl<R: Resource> DynResource for R {
     fn token(&self) -> &'static str {
@@ -269,104 +393,13 @@ impl<R: Resource> DynResource for R {
         olds: Option<Json>,
         ctx: &CheckContext<'_>,
     ) -> Result<Json, Vec<CheckFailure>> {
-        let known_props = self.input_property_names();
-        let unknown_props: Vec<CheckFailure> = news
-            .as_object()
-            .into_iter()
-            .flat_map(|m| m.keys())
-            .filter(|k| !known_props.contains(k))
-            .map(|k| {
-                CheckFailure::new(
-                    k.clone(),
-                    format!(
-                        "`{k}` is not a property of {}; valid properties are: {}",
-                        R::TOKEN,
-                        known_props.join(", ")
-                    ),
-                )
-            })
-            .collect();
-        if !unknown_props.is_empty() {
-            return Err(unknown_props);
-        }
+        reject_unknown_properties::<R>(&news)?;
         if !ctx.has_unknowns {
             let typed: R::Inputs = parse(news)?;
             let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
-            return Ok(to_json(&Resource::check(self, typed, olds.as_ref(), ctx)?));
+            return Ok(to_json(&check_typed(self, typed, olds.as_ref(), ctx)?));
         }
-
-        // Preview with unknowns: every known property is still validated. Each property holding
-        // an unknown gets a well-typed placeholder so the rest can be parsed and checked, and
-        // failures about those properties are dropped (their real value is checked at `up`).
-        let pending: BTreeSet<String> = news
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(_, v)| contains_unknowns(v))
-            .map(|(k, _)| k.clone())
-            .collect();
-        let about_known = |failures: Vec<CheckFailure>| -> Vec<CheckFailure> {
-            failures
-                .into_iter()
-                .filter(|f| !pending.contains(top_level_key(&f.property)))
-                .collect()
-        };
-        // The old value is the best placeholder: it passed these checks before, so defaults
-        // computed from the rest (auto-names) come out as they will at `up`.
-        let mut placeheld = news.clone();
-        if let Some(m) = placeheld.as_object_mut() {
-            let schema = schema_of::<R::Inputs>();
-            for prop in &pending {
-                let old = olds
-                    .as_ref()
-                    .and_then(|o| o.get(prop))
-                    .filter(|v| !v.is_null() && !contains_unknowns(v));
-                let value = match old {
-                    Some(v) => v.clone(),
-                    None => placeholder(
-                        schema
-                            .get("properties")
-                            .and_then(|p| p.get(prop))
-                            .unwrap_or(&Json::Null),
-                        &schema,
-                    ),
-                };
-                m.insert(prop.clone(), value);
-            }
-        }
-        let typed: R::Inputs = match parse(placeheld) {
-            Ok(t) => t,
-            Err(failures) => {
-                let failures = about_known(failures);
-                return if failures.is_empty() {
-                    Ok(news)
-                } else {
-                    Err(failures)
-                };
-            }
-        };
-        let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
-        let checked = match Resource::check(self, typed, olds.as_ref(), ctx) {
-            Ok(checked) => to_json(&checked),
-            Err(failures) => {
-                let failures = about_known(failures);
-                return if failures.is_empty() {
-                    Ok(news)
-                } else {
-                    Err(failures)
-                };
-            }
-        };
-        // Keep unknowns as the engine sent them; take everything known from the checked form.
-        let mut merged = news;
-        if let (Some(m), Some(c)) = (merged.as_object_mut(), checked.as_object()) {
-            for (k, v) in c {
-                if !pending.contains(k) {
-                    m.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        Ok(merged)
+        check_with_unknowns(self, news, olds, ctx)
     }
 
     fn diff(&self, input: &DiffInput<'_>) -> Diff {

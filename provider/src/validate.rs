@@ -48,25 +48,6 @@ pub fn tags(
     }
 }
 
-/// A number within bounds; the failure names the value and the valid range.
-pub fn range(
-    failures: &mut Vec<CheckFailure>,
-    property: &str,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-    what: &str,
-) {
-    if let Some(v) = value
-        && !(min..=max).contains(&v)
-    {
-        failures.push(CheckFailure::new(
-            property,
-            format!("{v} is out of range: {what} must be {min} to {max}"),
-        ));
-    }
-}
-
 /// Is `value` an ARN of the given service (`arn:<partition>:<service>:<region>:<account>:<resource>`)?
 pub fn is_arn_of(value: &str, service: &str) -> bool {
     let parts: Vec<&str> = value.splitn(6, ':').collect();

@@ -104,6 +104,23 @@ pub async fn find_security_group(client: &Client, id: &str) -> Result<Option<Sec
     }
 }
 
+/// Finds a security group by name within a VPC (names are unique per VPC).
+pub async fn find_security_group_by_name(
+    client: &Client,
+    name: &str,
+    vpc_id: &str,
+) -> Result<Option<SecurityGroup>> {
+    let filter = |key: &str, value: &str| Filter::builder().name(key).values(value).build();
+    let found = client
+        .describe_security_groups()
+        .filters(filter("group-name", name))
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ec2:DescribeSecurityGroups", &e, &[]))?;
+    Ok(found.security_groups().first().cloned())
+}
+
 /// Makes an EC2 resource's tags equal `desired`.
 pub async fn sync_tags(
     client: &Client,

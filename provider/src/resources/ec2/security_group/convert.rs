@@ -157,3 +157,21 @@ pub(crate) fn is_default_egress(perms: &Permissions) -> bool {
                 && (k.peer == Peer::Ipv4("0.0.0.0/0".into()) || k.peer == Peer::Ipv6("::/0".into()))
         })
 }
+
+/// A security group as AWS creates it in a VPC: one rule, egress to everywhere.
+pub(crate) fn new_vpc_group(id: &str, vpc_id: &str) -> aws_sdk_ec2::types::SecurityGroup {
+    aws_sdk_ec2::types::SecurityGroup::builder()
+        .group_id(id)
+        .vpc_id(vpc_id)
+        .ip_permissions_egress(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("-1")
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}

@@ -309,24 +309,8 @@ impl Resource for SecurityGroup {
                 out.security_group_arn().map(str::to_string),
             ),
             Ok(Sent::TwinOfRetry) => {
-                let found = ec2
-                    .describe_security_groups()
-                    .filters(
-                        aws_sdk_ec2::types::Filter::builder()
-                            .name("group-name")
-                            .values(name)
-                            .build(),
-                    )
-                    .filters(
-                        aws_sdk_ec2::types::Filter::builder()
-                            .name("vpc-id")
-                            .values(&inputs.vpc_id)
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .map_err(|e| ProviderError::from_aws("ec2:DescribeSecurityGroups", &e, &[]))?;
-                let group = found.security_groups().first().ok_or_else(|| {
+                let found = ec2_api::find_security_group_by_name(ec2, name, &inputs.vpc_id).await?;
+                let group = found.ok_or_else(|| {
                     ProviderError::internal(format!(
                         "ec2:CreateSecurityGroup: `{name}` is a duplicate, yet no such group is in {}",
                         inputs.vpc_id
@@ -355,20 +339,7 @@ impl Resource for SecurityGroup {
         // so the next `up` fixes its rules instead of orphaning it.
         // AWS gives every new VPC group exactly one rule, egress to everywhere; starting from
         // that saves a read per group.
-        let group = aws_sdk_ec2::types::SecurityGroup::builder()
-            .group_id(&id)
-            .vpc_id(&inputs.vpc_id)
-            .ip_permissions_egress(
-                aws_sdk_ec2::types::IpPermission::builder()
-                    .ip_protocol("-1")
-                    .ip_ranges(
-                        aws_sdk_ec2::types::IpRange::builder()
-                            .cidr_ip("0.0.0.0/0")
-                            .build(),
-                    )
-                    .build(),
-            )
-            .build();
+        let group = new_vpc_group(&id, &inputs.vpc_id);
         Self::sync_rules(ctx, &group, inputs)
             .await
             .map_err(|e| {

@@ -90,6 +90,53 @@ pub(crate) fn validate_rule(
     has_unknowns: bool,
     f: &mut Vec<CheckFailure>,
 ) {
+    validate_ports(at, rule, f);
+    let open_to_world = validate_cidrs(at, rule, f);
+    if let Some(sg) = rule
+        .source_security_group_id
+        .as_deref()
+        .filter(|s| is_known(s))
+        && !sg.starts_with("sg-")
+    {
+        f.push(CheckFailure::new(
+            format!("{at}.sourceSecurityGroupId"),
+            format!("`{sg}` is not a security group id (sg-...)"),
+        ));
+    }
+    if !has_unknowns
+        && rule.cidr_blocks.is_empty()
+        && rule.ipv6_cidr_blocks.is_empty()
+        && rule.source_security_group_id.is_none()
+    {
+        f.push(CheckFailure::new(
+            at,
+            format!(
+                "the rule allows traffic {} nothing: give cidrBlocks, ipv6CidrBlocks or sourceSecurityGroupId",
+                if ingress { "from" } else { "to" }
+            ),
+        ));
+    }
+    if ingress && open_to_world && rule.protocol == RuleProtocol::All {
+        f.push(CheckFailure::new(
+            at,
+            "protocol `all` from the whole internet (0.0.0.0/0 or ::/0) opens every port of everything in the group; allow only what you serve (e.g. protocol tcp, fromPort 443), or a narrower CIDR block",
+        ));
+    }
+    if let Some(d) = rule.description.as_deref().filter(|d| is_known(d))
+        && d.chars().count() > NAME_MAX
+    {
+        f.push(CheckFailure::new(
+            format!("{at}.description"),
+            format!(
+                "the description is {} characters long; AWS allows at most {NAME_MAX}",
+                d.chars().count()
+            ),
+        ));
+    }
+}
+
+/// Ports by protocol: TCP/UDP port ranges, ICMP type and code, none for `all`.
+fn validate_ports(at: &str, rule: &SecurityGroupRule, f: &mut Vec<CheckFailure>) {
     let port_range = |f: &mut Vec<CheckFailure>, prop: &str, v: Option<i32>, min, max, what| {
         if let Some(v) = v
             && !(min..=max).contains(&v)
@@ -146,6 +193,10 @@ pub(crate) fn validate_rule(
             }
         }
     }
+}
+
+/// The CIDR blocks are network addresses; whether one is the whole internet.
+fn validate_cidrs(at: &str, rule: &SecurityGroupRule, f: &mut Vec<CheckFailure>) -> bool {
     let mut open_to_world = false;
     for (i, cidr) in rule.cidr_blocks.iter().enumerate() {
         if !is_known(cidr) {
@@ -168,47 +219,7 @@ pub(crate) fn validate_rule(
         }
         open_to_world |= canonical(cidr) == "::/0";
     }
-    if let Some(sg) = rule
-        .source_security_group_id
-        .as_deref()
-        .filter(|s| is_known(s))
-        && !sg.starts_with("sg-")
-    {
-        f.push(CheckFailure::new(
-            format!("{at}.sourceSecurityGroupId"),
-            format!("`{sg}` is not a security group id (sg-...)"),
-        ));
-    }
-    if !has_unknowns
-        && rule.cidr_blocks.is_empty()
-        && rule.ipv6_cidr_blocks.is_empty()
-        && rule.source_security_group_id.is_none()
-    {
-        f.push(CheckFailure::new(
-            at,
-            format!(
-                "the rule allows traffic {} nothing: give cidrBlocks, ipv6CidrBlocks or sourceSecurityGroupId",
-                if ingress { "from" } else { "to" }
-            ),
-        ));
-    }
-    if ingress && open_to_world && rule.protocol == RuleProtocol::All {
-        f.push(CheckFailure::new(
-            at,
-            "protocol `all` from the whole internet (0.0.0.0/0 or ::/0) opens every port of everything in the group; allow only what you serve (e.g. protocol tcp, fromPort 443), or a narrower CIDR block",
-        ));
-    }
-    if let Some(d) = rule.description.as_deref().filter(|d| is_known(d))
-        && d.chars().count() > NAME_MAX
-    {
-        f.push(CheckFailure::new(
-            format!("{at}.description"),
-            format!(
-                "the description is {} characters long; AWS allows at most {NAME_MAX}",
-                d.chars().count()
-            ),
-        ));
-    }
+    open_to_world
 }
 
 pub(crate) fn canonical(cidr: &str) -> String {

@@ -30,7 +30,7 @@ use crate::naming::auto_name;
 use crate::resource::{
     CheckContext, Diff, DiffInput, Resource, diff_inputs, init_failed, is_known,
 };
-use crate::validate::{self, range};
+use crate::validate;
 use convert::*;
 use validation::*;
 
@@ -55,6 +55,7 @@ pub struct ServiceInputs {
     pub task_definition: String,
     /// Number of tasks to keep running (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 5000), title = "the desired count")]
     pub desired_count: Option<u32>,
     /// Leave `desiredCount` to an autoscaler: it is used only when the service is created, and
     /// afterwards the provider neither diffs nor resets it.
@@ -70,6 +71,7 @@ pub struct ServiceInputs {
     pub deployment: Option<DeploymentSettings>,
     /// Seconds to ignore failing load balancer health checks after a task starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 7200), title = "the grace period (seconds)")]
     pub health_check_grace_period_seconds: Option<u32>,
     /// Fargate platform version, `LATEST` by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,6 +120,7 @@ pub struct LoadBalancer {
     /// Container that receives the traffic.
     pub container_name: String,
     /// Port on that container, 1 to 65535.
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub container_port: u32,
 }
 
@@ -127,9 +130,11 @@ pub struct LoadBalancer {
 pub struct DeploymentSettings {
     /// Lowest share of `desiredCount` kept running during a rollout, 0 to 100 (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100), title = "the minimum healthy percent")]
     pub minimum_healthy_percent: Option<u32>,
     /// Highest share of `desiredCount` running during a rollout, 100 to 200 (default 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 200), title = "the maximum percent")]
     pub maximum_percent: Option<u32>,
     /// Stop a failing rollout (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,9 +156,11 @@ pub struct CapacityProviderItem {
     pub capacity_provider: CapacityProvider,
     /// Relative share of tasks, 0 to 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000), title = "the weight")]
     pub weight: Option<u32>,
     /// Tasks placed here before weights apply, 0 to 100000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100000), title = "the base")]
     pub base: Option<u32>,
 }
 

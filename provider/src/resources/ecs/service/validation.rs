@@ -53,14 +53,6 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
             ),
         ));
     }
-    range(
-        &mut f,
-        "desiredCount",
-        i.desired_count,
-        0,
-        5000,
-        "the desired count",
-    );
     let subnets = &i.network.subnets;
     if subnets.is_empty() || subnets.len() > 16 {
         f.push(CheckFailure::new(
@@ -89,32 +81,8 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
                 format!("`{}` is not a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)", lb.target_group_arn),
             ));
         }
-        range(
-            &mut f,
-            &format!("loadBalancers[{n}].containerPort"),
-            Some(lb.container_port),
-            1,
-            65535,
-            "a port",
-        );
     }
     if let Some(d) = &i.deployment {
-        range(
-            &mut f,
-            "deployment.minimumHealthyPercent",
-            d.minimum_healthy_percent,
-            0,
-            100,
-            "the minimum healthy percent",
-        );
-        range(
-            &mut f,
-            "deployment.maximumPercent",
-            d.maximum_percent,
-            100,
-            200,
-            "the maximum percent",
-        );
         if d.rollback == Some(true) && d.circuit_breaker == Some(false) {
             f.push(CheckFailure::new(
                 "deployment.rollback",
@@ -128,38 +96,12 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
             ));
         }
     }
-    range(
-        &mut f,
-        "healthCheckGracePeriodSeconds",
-        i.health_check_grace_period_seconds,
-        0,
-        7200,
-        "the grace period (seconds)",
-    );
     if let Some(cps) = &i.capacity_provider_strategy {
         if cps.is_empty() {
             f.push(CheckFailure::new(
                 "capacityProviderStrategy",
                 "give at least one capacity provider, or leave it out for the FARGATE launch type",
             ));
-        }
-        for (n, c) in cps.iter().enumerate() {
-            range(
-                &mut f,
-                &format!("capacityProviderStrategy[{n}].weight"),
-                c.weight,
-                0,
-                1000,
-                "the weight",
-            );
-            range(
-                &mut f,
-                &format!("capacityProviderStrategy[{n}].base"),
-                c.base,
-                0,
-                100_000,
-                "the base",
-            );
         }
     }
     if let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v))

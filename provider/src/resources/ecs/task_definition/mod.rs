@@ -56,6 +56,7 @@ pub struct TaskDefinitionInputs {
     pub task_role_arn: Option<String>,
     /// Ephemeral storage for the task in GiB, 21 to 200 (AWS default 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 21, max = 200), title = "ephemeral storage (GiB)")]
     pub ephemeral_storage_gib: Option<u32>,
     /// The task's containers; at least one must be essential.
     pub containers: Vec<ContainerDefinition>,
@@ -152,6 +153,10 @@ pub struct ContainerDefinition {
     pub readonly_root_filesystem: Option<bool>,
     /// Seconds to wait after SIGTERM before SIGKILL, up to 120 on Fargate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        range(min = 0, max = 120),
+        title = "the stop timeout on Fargate (seconds)"
+    )]
     pub stop_timeout: Option<u32>,
 }
 
@@ -160,6 +165,7 @@ pub struct ContainerDefinition {
 #[serde(rename_all = "camelCase")]
 pub struct PortMapping {
     /// Port number inside the container, 1 to 65535.
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub container_port: u32,
     /// `tcp` (default) or `udp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,15 +214,19 @@ pub struct HealthCheck {
     pub command: Vec<String>,
     /// Seconds between checks, 5 to 300 (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 300), title = "the interval (seconds)")]
     pub interval: Option<u32>,
     /// Seconds before a check counts as failed, 2 to 120 (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120), title = "the timeout (seconds)")]
     pub timeout: Option<u32>,
     /// Consecutive failures before the container is unhealthy, 1 to 10 (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10), title = "retries")]
     pub retries: Option<u32>,
     /// Grace period in seconds before failures count, 0 to 300 (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 300), title = "the start period (seconds)")]
     pub start_period: Option<u32>,
 }
 

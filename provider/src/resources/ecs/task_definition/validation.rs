@@ -71,18 +71,6 @@ pub fn normalize(inputs: &mut TaskDefinitionInputs) {
     }
 }
 
-/// `validate::range` with the path built by the caller.
-pub(crate) fn check_range(
-    property: String,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-    what: &str,
-    failures: &mut Vec<CheckFailure>,
-) {
-    validate::range(failures, &property, value, min, max, what);
-}
-
 pub(crate) fn check_arn(
     property: String,
     value: Option<&str>,
@@ -137,14 +125,6 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
         "arn:aws:iam::123456789012:role/api-task",
         &mut failures,
     );
-    check_range(
-        "ephemeralStorageGib".into(),
-        inputs.ephemeral_storage_gib,
-        21,
-        200,
-        "ephemeral storage (GiB)",
-        &mut failures,
-    );
     validate::tags("tags", inputs.tags.as_ref(), &mut failures);
 
     if inputs.containers.is_empty() {
@@ -193,137 +173,128 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
                 ),
             ));
         }
-        for (j, p) in c.port_mappings.iter().flatten().enumerate() {
-            check_range(
-                format!("containers[{i}].portMappings[{j}].containerPort"),
-                Some(p.container_port),
-                1,
-                65535,
-                "a port",
-                &mut failures,
-            );
+        validate_secrets(i, c, &mut failures);
+        validate_health_check(i, c, &mut failures);
+        validate_depends_on(inputs, i, c, &names, &mut failures);
+        validate_logs(i, c, &mut failures);
+    }
+    validate_totals(inputs, cpu_sum, memory_sum, &mut failures);
+    failures
+}
+
+/// Secrets are references (never values), and no name is also an environment variable.
+fn validate_secrets(i: usize, c: &ContainerDefinition, failures: &mut Vec<CheckFailure>) {
+    for (name, arn) in c.secrets.iter().flatten() {
+        if is_known(arn)
+            && !(validate::is_arn_of(arn, "ssm") || validate::is_arn_of(arn, "secretsmanager"))
+        {
+            // Never echo what may be a plaintext secret.
+            failures.push(CheckFailure::new(
+                format!("containers[{i}].secrets.{name}"),
+                format!("the value for `{name}` is not an SSM parameter or Secrets Manager ARN; give the ARN (e.g. `arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-password`), never the secret itself"),
+            ));
         }
-        for (name, arn) in c.secrets.iter().flatten() {
-            if is_known(arn)
-                && !(validate::is_arn_of(arn, "ssm") || validate::is_arn_of(arn, "secretsmanager"))
-            {
-                // Never echo what may be a plaintext secret.
-                failures.push(CheckFailure::new(
-                    format!("containers[{i}].secrets.{name}"),
-                    format!("the value for `{name}` is not an SSM parameter or Secrets Manager ARN; give the ARN (e.g. `arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-password`), never the secret itself"),
-                ));
-            }
+    }
+    for name in c.environment.iter().flatten().map(|(k, _)| k) {
+        if c.secrets.as_ref().is_some_and(|s| s.contains_key(name)) {
+            failures.push(CheckFailure::new(
+                format!("containers[{i}].environment.{name}"),
+                format!("`{name}` is set both as an environment variable and as a secret"),
+            ));
         }
-        for name in c.environment.iter().flatten().map(|(k, _)| k) {
-            if c.secrets.as_ref().is_some_and(|s| s.contains_key(name)) {
-                failures.push(CheckFailure::new(
-                    format!("containers[{i}].environment.{name}"),
-                    format!("`{name}` is set both as an environment variable and as a secret"),
-                ));
-            }
+    }
+}
+
+fn validate_health_check(i: usize, c: &ContainerDefinition, failures: &mut Vec<CheckFailure>) {
+    if let Some(h) = &c.health_check {
+        let at_h = |f: &str| format!("containers[{i}].healthCheck.{f}");
+        if !matches!(
+            h.command.first().map(String::as_str),
+            Some("CMD" | "CMD-SHELL")
+        ) || h.command.len() < 2
+        {
+            failures.push(CheckFailure::new(
+                at_h("command"),
+                format!("{:?} must start with `CMD` or `CMD-SHELL` followed by the command, e.g. [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]", h.command),
+            ));
         }
-        if let Some(h) = &c.health_check {
-            let at_h = |f: &str| format!("containers[{i}].healthCheck.{f}");
-            if !matches!(
-                h.command.first().map(String::as_str),
-                Some("CMD" | "CMD-SHELL")
-            ) || h.command.len() < 2
-            {
-                failures.push(CheckFailure::new(
-                    at_h("command"),
-                    format!("{:?} must start with `CMD` or `CMD-SHELL` followed by the command, e.g. [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]", h.command),
-                ));
-            }
-            check_range(
-                at_h("interval"),
-                h.interval,
-                5,
-                300,
-                "the interval (seconds)",
-                &mut failures,
-            );
-            check_range(
+        if let (Some(t), Some(iv)) = (h.timeout, h.interval)
+            && t >= iv
+        {
+            failures.push(CheckFailure::new(
                 at_h("timeout"),
-                h.timeout,
-                2,
-                120,
-                "the timeout (seconds)",
-                &mut failures,
-            );
-            check_range(at_h("retries"), h.retries, 1, 10, "retries", &mut failures);
-            check_range(
-                at_h("startPeriod"),
-                h.start_period,
-                0,
-                300,
-                "the start period (seconds)",
-                &mut failures,
-            );
-            if let (Some(t), Some(iv)) = (h.timeout, h.interval)
-                && t >= iv
-            {
-                failures.push(CheckFailure::new(
-                    at_h("timeout"),
-                    format!("{t} seconds must be shorter than the interval of {iv} seconds"),
-                ));
-            }
+                format!("{t} seconds must be shorter than the interval of {iv} seconds"),
+            ));
         }
-        for (j, d) in c.depends_on.iter().flatten().enumerate() {
-            let at_d = format!("containers[{i}].dependsOn[{j}].containerName");
-            match inputs
-                .containers
-                .iter()
-                .find(|o| o.name == d.container_name)
-            {
-                None => failures.push(CheckFailure::new(
+    }
+}
+
+/// Each dependency names another container of the task, and HEALTHY one with a health check.
+fn validate_depends_on(
+    inputs: &TaskDefinitionInputs,
+    i: usize,
+    c: &ContainerDefinition,
+    names: &[&str],
+    failures: &mut Vec<CheckFailure>,
+) {
+    for (j, d) in c.depends_on.iter().flatten().enumerate() {
+        let at_d = format!("containers[{i}].dependsOn[{j}].containerName");
+        match inputs
+            .containers
+            .iter()
+            .find(|o| o.name == d.container_name)
+        {
+            None => failures.push(CheckFailure::new(
+                at_d,
+                format!(
+                    "`{}` is not a container of this task; containers are: {}",
+                    d.container_name,
+                    names.join(", ")
+                ),
+            )),
+            Some(o) if o.name == c.name => failures.push(CheckFailure::new(
+                at_d,
+                format!("container `{}` cannot depend on itself", c.name),
+            )),
+            Some(o) if d.condition == DependencyCondition::Healthy && o.health_check.is_none() => {
+                failures.push(CheckFailure::new(
                     at_d,
                     format!(
-                        "`{}` is not a container of this task; containers are: {}",
-                        d.container_name,
-                        names.join(", ")
+                        "condition HEALTHY needs a healthCheck on container `{}`",
+                        o.name
                     ),
-                )),
-                Some(o) if o.name == c.name => failures.push(CheckFailure::new(
-                    at_d,
-                    format!("container `{}` cannot depend on itself", c.name),
-                )),
-                Some(o)
-                    if d.condition == DependencyCondition::Healthy && o.health_check.is_none() =>
-                {
-                    failures.push(CheckFailure::new(
-                        at_d,
-                        format!(
-                            "condition HEALTHY needs a healthCheck on container `{}`",
-                            o.name
-                        ),
-                    ))
-                }
-                Some(_) => {}
+                ))
             }
+            Some(_) => {}
         }
-        if let Some(l) = &c.log_configuration {
-            if l.awslogs.group.trim().is_empty() {
-                failures.push(CheckFailure::new(
-                    at("logConfiguration.awslogs.group"),
-                    "a log group name is required",
-                ));
-            }
-            if l.awslogs.stream_prefix.trim().is_empty() {
-                failures.push(CheckFailure::new(
-                    at("logConfiguration.awslogs.streamPrefix"),
-                    "a stream prefix is required on Fargate",
-                ));
-            }
-        }
-        check_range(
-            at("stopTimeout"),
-            c.stop_timeout,
-            0,
-            120,
-            "the stop timeout on Fargate (seconds)",
-            &mut failures,
-        );
     }
+}
+
+fn validate_logs(i: usize, c: &ContainerDefinition, failures: &mut Vec<CheckFailure>) {
+    let at = |field: &str| format!("containers[{i}].{field}");
+    if let Some(l) = &c.log_configuration {
+        if l.awslogs.group.trim().is_empty() {
+            failures.push(CheckFailure::new(
+                at("logConfiguration.awslogs.group"),
+                "a log group name is required",
+            ));
+        }
+        if l.awslogs.stream_prefix.trim().is_empty() {
+            failures.push(CheckFailure::new(
+                at("logConfiguration.awslogs.streamPrefix"),
+                "a stream prefix is required on Fargate",
+            ));
+        }
+    }
+}
+
+/// What holds for the containers together: one is essential, and their reservations fit the task.
+fn validate_totals(
+    inputs: &TaskDefinitionInputs,
+    cpu_sum: u32,
+    memory_sum: u32,
+    failures: &mut Vec<CheckFailure>,
+) {
     if !inputs.containers.is_empty()
         && !inputs
             .containers
@@ -350,5 +321,4 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
             format!("the containers reserve {memory_sum} MiB in all, more than the task's memory of {} MiB", inputs.memory),
         ));
     }
-    failures
 }

@@ -22,7 +22,6 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::resource::{CheckContext, Resource, is_known};
 use crate::validate;
-use crate::validate::range;
 use convert::*;
 use validation::*;
 
@@ -36,6 +35,7 @@ pub struct ListenerInputs {
     /// ARN of the load balancer. Changing it replaces the listener.
     pub load_balancer_arn: String,
     /// Port to listen on, 1 to 65535. Changes apply in place.
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub port: u32,
     /// `HTTP` (default) or `HTTPS`. Changes apply in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +86,7 @@ pub struct Redirect {
     pub protocol: Option<HttpProtocol>,
     /// Port, 1 to 65535.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub port: Option<u32>,
     /// Host name, at most 128 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]

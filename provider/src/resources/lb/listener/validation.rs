@@ -38,7 +38,38 @@ pub fn validate(i: &ListenerInputs) -> Vec<CheckFailure> {
         "an Application Load Balancer ARN (arn:aws:elasticloadbalancing:...:loadbalancer/app/...)",
         &["elasticloadbalancing"],
     );
-    range(&mut f, "port", Some(i.port), 1, 65535, "a port");
+    validate_tls(i, &mut f);
+    let a = &i.default_action;
+    let count =
+        a.forward.is_some() as u8 + a.redirect.is_some() as u8 + a.fixed_response.is_some() as u8;
+    if count != 1 {
+        f.push(CheckFailure::new(
+            "defaultAction",
+            format!("{count} actions given; set exactly one of forward, redirect or fixedResponse"),
+        ));
+    }
+    if let Some(fw) = &a.forward {
+        arn_rule(
+            &mut f,
+            "defaultAction.forward.targetGroupArn",
+            &fw.target_group_arn,
+            ":targetgroup/",
+            "a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)",
+            &["elasticloadbalancing"],
+        );
+    }
+    if let Some(r) = &a.redirect {
+        validate_redirect(r, &mut f);
+    }
+    if let Some(fr) = &a.fixed_response {
+        validate_fixed_response(fr, &mut f);
+    }
+    validate::tags("tags", i.tags.as_ref(), &mut f);
+    f
+}
+
+/// HTTPS needs a certificate and a TLS policy; HTTP takes neither.
+fn validate_tls(i: &ListenerInputs, f: &mut Vec<CheckFailure>) {
     match i.protocol.unwrap_or(HttpProtocol::Http) {
         HttpProtocol::Https => {
             if i.certificate_arn.is_none() {
@@ -70,7 +101,7 @@ pub fn validate(i: &ListenerInputs) -> Vec<CheckFailure> {
     }
     if let Some(cert) = &i.certificate_arn {
         arn_rule(
-            &mut f,
+            f,
             "certificateArn",
             cert,
             "certificate",
@@ -86,94 +117,65 @@ pub fn validate(i: &ListenerInputs) -> Vec<CheckFailure> {
             format!("`{p}` is not an ELB security policy name (ELBSecurityPolicy-...), e.g. ELBSecurityPolicy-TLS13-1-2-2021-06"),
         ));
     }
-    let a = &i.default_action;
-    let count =
-        a.forward.is_some() as u8 + a.redirect.is_some() as u8 + a.fixed_response.is_some() as u8;
-    if count != 1 {
+}
+
+fn validate_redirect(r: &Redirect, f: &mut Vec<CheckFailure>) {
+    if let Some(h) = r.host.as_deref().filter(|h| is_known(h))
+        && (h.is_empty() || h.len() > 128)
+    {
         f.push(CheckFailure::new(
-            "defaultAction",
-            format!("{count} actions given; set exactly one of forward, redirect or fixedResponse"),
+            "defaultAction.redirect.host",
+            format!("`{h}` is not a valid host: use 1 to 128 characters"),
         ));
     }
-    if let Some(fw) = &a.forward {
-        arn_rule(
-            &mut f,
-            "defaultAction.forward.targetGroupArn",
-            &fw.target_group_arn,
-            ":targetgroup/",
-            "a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)",
-            &["elasticloadbalancing"],
-        );
+    if let Some(p) = r.path.as_deref().filter(|p| is_known(p))
+        && (!p.starts_with('/') || p.len() > 128)
+    {
+        f.push(CheckFailure::new(
+            "defaultAction.redirect.path",
+            format!("`{p}` is not a valid path: it must start with `/` (at most 128 characters)"),
+        ));
     }
-    if let Some(r) = &a.redirect {
-        range(
-            &mut f,
-            "defaultAction.redirect.port",
-            r.port,
-            1,
-            65535,
-            "a port",
-        );
-        if let Some(h) = r.host.as_deref().filter(|h| is_known(h))
-            && (h.is_empty() || h.len() > 128)
-        {
-            f.push(CheckFailure::new(
-                "defaultAction.redirect.host",
-                format!("`{h}` is not a valid host: use 1 to 128 characters"),
-            ));
-        }
-        if let Some(p) = r.path.as_deref().filter(|p| is_known(p))
-            && (!p.starts_with('/') || p.len() > 128)
-        {
-            f.push(CheckFailure::new(
-                "defaultAction.redirect.path",
-                format!(
-                    "`{p}` is not a valid path: it must start with `/` (at most 128 characters)"
-                ),
-            ));
-        }
-        if r.protocol.is_none() && r.port.is_none() && r.host.is_none() && r.path.is_none() {
-            f.push(CheckFailure::new(
-                "defaultAction.redirect",
-                "a redirect to the same protocol, port, host and path would loop; set at least one of protocol, port, host or path",
-            ));
-        }
+    if r.protocol.is_none() && r.port.is_none() && r.host.is_none() && r.path.is_none() {
+        f.push(CheckFailure::new(
+            "defaultAction.redirect",
+            "a redirect to the same protocol, port, host and path would loop; set at least one of protocol, port, host or path",
+        ));
     }
-    if let Some(fr) = &a.fixed_response {
-        let s = &fr.status_code;
-        if is_known(s)
-            && !(s.len() == 3
-                && s.chars().all(|c| c.is_ascii_digit())
-                && ('2'..='5').contains(&s.chars().next().unwrap_or('0')))
-        {
-            f.push(CheckFailure::new(
-                "defaultAction.fixedResponse.statusCode",
-                format!("`{s}` is not an HTTP status code from 2XX to 5XX, e.g. `404`"),
-            ));
-        }
-        if let Some(ct) = fr.content_type.as_deref().filter(|c| is_known(c))
-            && !CONTENT_TYPES.contains(&ct)
-        {
-            f.push(CheckFailure::new(
-                "defaultAction.fixedResponse.contentType",
-                format!(
-                    "`{ct}` is not supported; use one of {}",
-                    CONTENT_TYPES.join(", ")
-                ),
-            ));
-        }
-        if let Some(body) = &fr.message_body
-            && body.chars().count() > 1024
-        {
-            f.push(CheckFailure::new(
-                "defaultAction.fixedResponse.messageBody",
-                format!(
-                    "the body is {} characters long; AWS allows at most 1024",
-                    body.chars().count()
-                ),
-            ));
-        }
+}
+
+fn validate_fixed_response(fr: &FixedResponse, f: &mut Vec<CheckFailure>) {
+    let s = &fr.status_code;
+    if is_known(s)
+        && !(s.len() == 3
+            && s.chars().all(|c| c.is_ascii_digit())
+            && ('2'..='5').contains(&s.chars().next().unwrap_or('0')))
+    {
+        f.push(CheckFailure::new(
+            "defaultAction.fixedResponse.statusCode",
+            format!("`{s}` is not an HTTP status code from 2XX to 5XX, e.g. `404`"),
+        ));
     }
-    validate::tags("tags", i.tags.as_ref(), &mut f);
-    f
+    if let Some(ct) = fr.content_type.as_deref().filter(|c| is_known(c))
+        && !CONTENT_TYPES.contains(&ct)
+    {
+        f.push(CheckFailure::new(
+            "defaultAction.fixedResponse.contentType",
+            format!(
+                "`{ct}` is not supported; use one of {}",
+                CONTENT_TYPES.join(", ")
+            ),
+        ));
+    }
+    if let Some(body) = &fr.message_body
+        && body.chars().count() > 1024
+    {
+        f.push(CheckFailure::new(
+            "defaultAction.fixedResponse.messageBody",
+            format!(
+                "the body is {} characters long; AWS allows at most 1024",
+                body.chars().count()
+            ),
+        ));
+    }
 }

@@ -19,7 +19,7 @@ use crate::aws::elbv2 as api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::resource::{CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, unfinished};
-use crate::validate::{self, range};
+use crate::validate;
 use convert::*;
 use validation::*;
 
@@ -47,6 +47,7 @@ pub struct LoadBalancerInputs {
     pub security_groups: Option<Vec<String>>,
     /// Seconds a connection may stay idle, 1 to 4000. AWS's default is 60.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 4000), title = "the idle timeout (seconds)")]
     pub idle_timeout_seconds: Option<u32>,
     /// When `true`, AWS refuses to delete the load balancer. Default `false`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -52,14 +52,6 @@ pub fn validate(i: &LoadBalancerInputs) -> Vec<CheckFailure> {
         }
         prefixed_ids(&mut f, "securityGroups", sgs, "sg-");
     }
-    range(
-        &mut f,
-        "idleTimeoutSeconds",
-        i.idle_timeout_seconds,
-        1,
-        4000,
-        "the idle timeout (seconds)",
-    );
     if let Some(logs) = &i.access_logs {
         if is_known(&logs.bucket)
             && (logs.bucket.len() < 3

@@ -87,7 +87,34 @@ pub fn inputs_from_aws(
         .protocol()
         .and_then(|p| HttpProtocol::parse(p.as_str()))
         .unwrap_or(HttpProtocol::Http);
-    let old_hc = old.health_check.clone().unwrap_or_default();
+    let health_check = health_check_from_aws(tg, protocol, old.health_check.clone());
+    let stickiness = stickiness_from_aws(&attrs, old.stickiness.clone());
+    TargetGroupInputs {
+        name: tg.target_group_name().map(str::to_string),
+        target_type: Some(TargetType::Ip),
+        protocol: Some(protocol),
+        port: tg.port().unwrap_or(0) as u32,
+        vpc_id: tg.vpc_id().unwrap_or_default().to_string(),
+        health_check,
+        deregistration_delay_seconds: keep_default(
+            old.deregistration_delay_seconds,
+            attrs["deregistration_delay.timeout_seconds"]
+                .parse()
+                .unwrap_or(DEFAULT_DEREGISTRATION_DELAY),
+            DEFAULT_DEREGISTRATION_DELAY,
+        ),
+        stickiness,
+        tags: crate::tags::own_tags(tags_all, old.tags.as_ref(), default_tags),
+    }
+}
+
+/// The health check AWS reports, `None` when it is all defaults and the program set none.
+fn health_check_from_aws(
+    tg: &AwsTargetGroup,
+    protocol: HttpProtocol,
+    old: Option<HealthCheck>,
+) -> Option<HealthCheck> {
+    let old_hc = old.clone().unwrap_or_default();
     let port = tg
         .health_check_port()
         .filter(|p| *p != "traffic-port")
@@ -140,15 +167,22 @@ pub fn inputs_from_aws(
             DEFAULT_MATCHER.to_string(),
         ),
     };
-    let health_check = match old.health_check {
+    match old {
         None if hc == HealthCheck::default() => None,
         _ => Some(hc),
-    };
+    }
+}
+
+/// Stickiness from the attributes, `None` when off and the program set none.
+fn stickiness_from_aws(
+    attrs: &BTreeMap<String, String>,
+    old: Option<Stickiness>,
+) -> Option<Stickiness> {
     let sticky = attrs["stickiness.enabled"] == "true";
     let duration: u32 = attrs["stickiness.lb_cookie.duration_seconds"]
         .parse()
         .unwrap_or(DEFAULT_STICKINESS_DURATION);
-    let stickiness = match old.stickiness {
+    match old {
         None if !sticky => None,
         old_s => {
             let old_s = old_s.unwrap_or_default();
@@ -161,23 +195,6 @@ pub fn inputs_from_aws(
                 ),
             })
         }
-    };
-    TargetGroupInputs {
-        name: tg.target_group_name().map(str::to_string),
-        target_type: Some(TargetType::Ip),
-        protocol: Some(protocol),
-        port: tg.port().unwrap_or(0) as u32,
-        vpc_id: tg.vpc_id().unwrap_or_default().to_string(),
-        health_check,
-        deregistration_delay_seconds: keep_default(
-            old.deregistration_delay_seconds,
-            attrs["deregistration_delay.timeout_seconds"]
-                .parse()
-                .unwrap_or(DEFAULT_DEREGISTRATION_DELAY),
-            DEFAULT_DEREGISTRATION_DELAY,
-        ),
-        stickiness,
-        tags: crate::tags::own_tags(tags_all, old.tags.as_ref(), default_tags),
     }
 }
 

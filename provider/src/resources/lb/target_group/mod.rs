@@ -22,7 +22,6 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
 use crate::resource::{CheckContext, Resource, is_known, unfinished};
 use crate::validate;
-use crate::validate::range;
 use convert::*;
 use validation::*;
 
@@ -49,6 +48,7 @@ pub struct TargetGroupInputs {
     pub protocol: Option<HttpProtocol>,
     /// Port the targets receive traffic on, 1 to 65535 (usually the container port). Changing it
     /// replaces the target group.
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub port: u32,
     /// VPC of the targets (`vpc-...`). Changing it replaces the target group.
     pub vpc_id: String,
@@ -58,6 +58,10 @@ pub struct TargetGroupInputs {
     /// Seconds to let in-flight requests finish before a target is removed, 0 to 3600. AWS's
     /// default is 300.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        range(min = 0, max = 3600),
+        title = "the deregistration delay (seconds)"
+    )]
     pub deregistration_delay_seconds: Option<u32>,
     /// Load-balancer-cookie stickiness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,22 +119,27 @@ pub struct HealthCheck {
     pub path: Option<String>,
     /// Port checked, 1 to 65535. Default: the port each target receives traffic on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub port: Option<u32>,
     /// `HTTP` or `HTTPS`. Default: the target group's protocol.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<HttpProtocol>,
     /// Seconds between checks, 5 to 300. Default 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 300), title = "the interval (seconds)")]
     pub interval_seconds: Option<u32>,
     /// Seconds without a response that fail a check, 2 to 120 and less than the interval.
     /// Default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120), title = "the timeout (seconds)")]
     pub timeout_seconds: Option<u32>,
     /// Consecutive successes before an unhealthy target counts as healthy, 2 to 10. Default 5.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 10), title = "the healthy threshold")]
     pub healthy_threshold: Option<u32>,
     /// Consecutive failures before a target counts as unhealthy, 2 to 10. Default 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 10), title = "the unhealthy threshold")]
     pub unhealthy_threshold: Option<u32>,
     /// HTTP codes meaning healthy: a code, a list (`200,202`) or a range (`200-399`), each 200
     /// to 499. Default `200`.
@@ -147,6 +156,7 @@ pub struct Stickiness {
     pub enabled: Option<bool>,
     /// Cookie lifetime in seconds, 1 to 604800 (7 days). Default 86400.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 604800), title = "the cookie duration (seconds)")]
     pub duration_seconds: Option<u32>,
 }
 

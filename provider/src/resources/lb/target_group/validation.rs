@@ -26,7 +26,6 @@ pub fn validate(i: &TargetGroupInputs) -> Vec<CheckFailure> {
             ));
         }
     }
-    range(&mut f, "port", Some(i.port), 1, 65535, "a port");
     if is_known(&i.vpc_id) && !i.vpc_id.starts_with("vpc-") {
         f.push(CheckFailure::new(
             "vpcId",
@@ -42,39 +41,6 @@ pub fn validate(i: &TargetGroupInputs) -> Vec<CheckFailure> {
                 format!("`{p}` is not a valid health check path: it must start with `/` (at most 1024 characters)"),
             ));
         }
-        range(&mut f, "healthCheck.port", hc.port, 1, 65535, "a port");
-        range(
-            &mut f,
-            "healthCheck.intervalSeconds",
-            hc.interval_seconds,
-            5,
-            300,
-            "the interval (seconds)",
-        );
-        range(
-            &mut f,
-            "healthCheck.timeoutSeconds",
-            hc.timeout_seconds,
-            2,
-            120,
-            "the timeout (seconds)",
-        );
-        range(
-            &mut f,
-            "healthCheck.healthyThreshold",
-            hc.healthy_threshold,
-            2,
-            10,
-            "the healthy threshold",
-        );
-        range(
-            &mut f,
-            "healthCheck.unhealthyThreshold",
-            hc.unhealthy_threshold,
-            2,
-            10,
-            "the unhealthy threshold",
-        );
         let r = resolve_health_check(i);
         if r.timeout >= r.interval {
             f.push(CheckFailure::new(
@@ -93,24 +59,6 @@ pub fn validate(i: &TargetGroupInputs) -> Vec<CheckFailure> {
                 format!("`{m}` is not a matcher: use HTTP codes 200-499 as `200`, `200,202` or `200-399`"),
             ));
         }
-    }
-    range(
-        &mut f,
-        "deregistrationDelaySeconds",
-        i.deregistration_delay_seconds,
-        0,
-        3600,
-        "the deregistration delay (seconds)",
-    );
-    if let Some(s) = &i.stickiness {
-        range(
-            &mut f,
-            "stickiness.durationSeconds",
-            s.duration_seconds,
-            1,
-            604_800,
-            "the cookie duration (seconds)",
-        );
     }
     validate::tags("tags", i.tags.as_ref(), &mut f);
     f
