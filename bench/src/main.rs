@@ -51,6 +51,9 @@ pub struct Languages {
 pub struct Builds {
     pub clean_release: Option<Duration>,
     pub incremental_release: Option<Duration>,
+    /// The developer loop: a debug build of the provider after touching one resource file, in
+    /// the workspace's own (warm) target directory.
+    pub incremental_debug: Option<Duration>,
     /// The longest compilation units of the clean build (crate, seconds), from cargo's timings.
     pub longest_units: Vec<(String, f64)>,
     /// The load average when the clean build started: other work on the machine skews it.
@@ -294,43 +297,56 @@ fn languages(runs: usize) -> Languages {
     l
 }
 
-/// Clean release build of the provider in a fresh target directory, then an incremental
-/// rebuild after touching one resource file.
-fn builds() -> Builds {
-    let root = tools::workspace_root();
-    let target = std::env::temp_dir().join(format!("fargate-bench-target-{}", std::process::id()));
-    let build = || {
-        let t = Instant::now();
-        let status = Command::new("cargo")
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "pulumi-resource-fargate",
-                "--timings",
-            ])
-            .env("CARGO_TARGET_DIR", &target)
-            .current_dir(&root)
-            .status()
-            .expect("cargo");
-        assert!(status.success(), "release build failed");
-        t.elapsed()
-    };
-    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let clean = build();
-    let longest_units = longest_units(&target.join("cargo-timings/cargo-timing.html"));
-    let touched = root.join("provider/src/resources/ecs/cluster.rs");
+/// The resource file the incremental builds touch.
+pub const TOUCHED: &str = "provider/src/resources/ecs/cluster/mod.rs";
+
+/// Marks `TOUCHED` as modified, as an edit would.
+fn touch(root: &Path) {
     let file = std::fs::File::options()
         .append(true)
-        .open(&touched)
+        .open(root.join(TOUCHED))
         .expect("open a resource file");
     file.set_modified(std::time::SystemTime::now())
         .expect("touch");
-    let incremental = build();
+}
+
+/// What `scripts/up` builds: the binaries `pulumi up` runs (provider, language host, program).
+pub const DEV_BUILD: &[&str] = &["-p", "pulumi-resource-fargate", "-p", "pulumi-rs", "--bins"];
+
+/// One `cargo build` with `args`; its wall time.
+fn cargo_build(root: &Path, args: &[&str], target: Option<&Path>) -> Duration {
+    let t = Instant::now();
+    let mut cmd = Command::new("cargo");
+    cmd.arg("build").args(args).current_dir(root);
+    if let Some(target) = target {
+        cmd.env("CARGO_TARGET_DIR", target);
+    }
+    let status = cmd.status().expect("cargo");
+    assert!(status.success(), "cargo build {args:?} failed");
+    t.elapsed()
+}
+
+/// Clean release build of the provider in a fresh target directory, then an incremental
+/// rebuild after touching one resource file; then the developer loop: what `scripts/up` builds,
+/// after the same touch, in the workspace's target (warmed first).
+fn builds() -> Builds {
+    let root = tools::workspace_root();
+    let target = std::env::temp_dir().join(format!("fargate-bench-target-{}", std::process::id()));
+    let release = ["-p", "pulumi-resource-fargate", "--release", "--timings"];
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let clean = cargo_build(&root, &release, Some(&target));
+    let longest_units = longest_units(&target.join("cargo-timings/cargo-timing.html"));
+    touch(&root);
+    let incremental = cargo_build(&root, &release, Some(&target));
     let _ = std::fs::remove_dir_all(&target);
+    eprintln!("== incremental debug build");
+    cargo_build(&root, DEV_BUILD, None);
+    touch(&root);
+    let incremental_debug = cargo_build(&root, DEV_BUILD, None);
     Builds {
         clean_release: Some(clean),
         incremental_release: Some(incremental),
+        incremental_debug: Some(incremental_debug),
         longest_units,
         load_before: load_before
             .split_whitespace()

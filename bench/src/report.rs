@@ -371,10 +371,17 @@ pub fn render(
                 md,
                 "| build | time | target | |\n|---|---|---|---|\n\
                  | clean release build of the provider (fresh target directory) | {} | ≤ 8 min | {} |\n\
-                 | incremental release rebuild after touching `provider/src/resources/ecs/cluster.rs` | {} | | |\n",
+                 | incremental release rebuild after touching `{touched}` | {} | | |\n\
+                 | incremental debug build after touching `{touched}` (the developer loop: `cargo build {dev}`, as `scripts/up`) | {} | ≤ 30 s | {} |\n",
                 secs(clean),
                 target(clean <= Duration::from_secs(480)),
-                secs(incremental)
+                secs(incremental),
+                builds.incremental_debug.map_or("not measured".into(), secs),
+                builds
+                    .incremental_debug
+                    .map_or("", |d| target(d <= Duration::from_secs(30))),
+                touched = crate::TOUCHED,
+                dev = crate::DEV_BUILD.join(" "),
             );
             let _ = writeln!(
                 md,

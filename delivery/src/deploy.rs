@@ -302,38 +302,10 @@ pub fn deploy(opts: &DeployOptions, pulumi: &dyn Pulumi) -> Outcome {
             summary: format!("Deploy to `{stack}` not started: {e}."),
         };
     }
-
     // The guard, before anything changes.
-    if let Some(verified_on) = &opts.verified_on {
-        let record = match read_record(pulumi, verified_on) {
-            Ok(r) => r,
-            Err(e) => {
-                return Outcome {
-                    code: EXIT_ERROR,
-                    summary: format!(
-                        "Deploy of {what} to `{stack}` REFUSED: could not read what \
-                         `{verified_on}` last ran ({e}), and `{stack}` only takes what \
-                         `{verified_on}` ran."
-                    ),
-                };
-            }
-        };
-        if let Err(why) = check_promotion(
-            &opts.commit,
-            opts.image_tag.as_deref(),
-            verified_on,
-            record.as_ref(),
-        ) {
-            return Outcome {
-                code: EXIT_REFUSED,
-                summary: format!(
-                    "Deploy of {what} to `{stack}` REFUSED: {why}. Deploy it to \
-                     `{verified_on}` first (and let it succeed), then promote the same commit."
-                ),
-            };
-        }
+    if let Err(refused) = guard(opts, pulumi, &what) {
+        return refused;
     }
-
     if opts.check_only {
         let verified = match &opts.verified_on {
             Some(v) => format!("`{v}` last ran it"),
@@ -344,47 +316,10 @@ pub fn deploy(opts: &DeployOptions, pulumi: &dyn Pulumi) -> Outcome {
             summary: format!("Check passed: {what} may be deployed to `{stack}`: {verified}."),
         };
     }
-
-    // The image tag: given, else what this stack last ran, else its config as it stands.
-    let image_tag = match &opts.image_tag {
-        Some(t) => Some((t.clone(), "given")),
-        None => match read_record(pulumi, stack) {
-            Ok(r) => r
-                .and_then(|r| r.image_tag)
-                .map(|t| (t, "kept from its last deploy")),
-            Err(e) => {
-                return Outcome {
-                    code: EXIT_ERROR,
-                    summary: format!(
-                        "Deploy of {what} to `{stack}` not started: could not read its last \
-                         deploy record ({e})."
-                    ),
-                };
-            }
-        },
+    let image_tag = match set_image_tag(opts, pulumi, &what) {
+        Ok(tag) => tag,
+        Err(not_started) => return not_started,
     };
-    if let Some((tag, _)) = &image_tag
-        && let Err(e) = checked(pulumi.run(
-            &[
-                "config",
-                "set",
-                "--stack",
-                stack,
-                "--",
-                &opts.config_key,
-                tag,
-            ],
-            false,
-        ))
-    {
-        return Outcome {
-            code: EXIT_ERROR,
-            summary: format!(
-                "Deploy of {what} to `{stack}` not started: could not set config `{}`: {e}",
-                opts.config_key
-            ),
-        };
-    }
     let image_note = match &image_tag {
         Some((tag, how)) => format!("image tag `{tag}` ({how})"),
         None => format!(
@@ -392,33 +327,18 @@ pub fn deploy(opts: &DeployOptions, pulumi: &dyn Pulumi) -> Outcome {
             opts.config_key
         ),
     };
-
-    let message = format!(
-        "sotex-ci deploy: commit {}{}",
-        opts.commit,
-        image_tag
-            .as_ref()
-            .map(|(t, _)| format!(" image {t}"))
-            .unwrap_or_default()
-    );
-    let up = pulumi.run(
-        &[
-            "up",
-            "--yes",
-            "--skip-preview",
-            "--stack",
-            stack,
-            "--message",
-            &message,
-        ],
-        true,
-    );
-    let elapsed = started.elapsed().as_secs();
-    let record = Record {
-        commit: opts.commit.clone(),
-        image_tag: image_tag.as_ref().map(|(t, _)| t.clone()),
-        at: utc_now(),
-        run: opts.run.clone(),
+    let up = run_up(opts, pulumi, image_tag.as_ref().map(|(t, _)| t.as_str()));
+    let ran = Ran {
+        stack,
+        commit: &commit,
+        image_note: &image_note,
+        elapsed: started.elapsed().as_secs(),
+        record: Record {
+            commit: opts.commit.clone(),
+            image_tag: image_tag.as_ref().map(|(t, _)| t.clone()),
+            at: utc_now(),
+            run: opts.run.clone(),
+        },
     };
     let up = match up {
         Ok(out) => out,
@@ -430,48 +350,161 @@ pub fn deploy(opts: &DeployOptions, pulumi: &dyn Pulumi) -> Outcome {
         }
     };
     let text = format!("{}\n{}", up.stdout, up.stderr);
-    if !up.success {
-        // For people looking at the stack later; the guard only trusts successes.
-        let _ = pulumi.run(
-            &[
-                "stack",
-                "tag",
-                "set",
-                "--stack",
-                stack,
-                FAILED_TAG,
-                &record.encode(),
-            ],
-            false,
-        );
-        let errors = error_lines(&text);
-        let errors = if errors.is_empty() {
-            "pulumi printed no error line; see its output above".to_string()
-        } else {
-            errors.join(" | ")
-        };
-        return Outcome {
-            code: EXIT_DEPLOY_FAILED,
-            summary: format!(
-                "Deploy of {commit} to `{stack}` with {image_note} FAILED after {elapsed} s: \
-                 {errors}. The previous record stays in stack tag `{RECORD_TAG}`, so nothing \
-                 can be promoted from this attempt."
-            ),
-        };
+    if up.success {
+        record_success(opts, pulumi, &ran, &text)
+    } else {
+        record_failure(pulumi, &ran, &text)
     }
-    let changes = resource_counts(&text).unwrap_or_else(|| "no resource summary".into());
-    let recorded = checked(pulumi.run(
-        &[
-            "stack",
-            "tag",
+}
+
+/// The promotion guard: with `verifiedOn`, only what that stack last ran successfully.
+fn guard(opts: &DeployOptions, pulumi: &dyn Pulumi, what: &str) -> Result<(), Outcome> {
+    let stack = opts.stack.as_str();
+    let Some(verified_on) = &opts.verified_on else {
+        return Ok(());
+    };
+    let record = read_record(pulumi, verified_on).map_err(|e| Outcome {
+        code: EXIT_ERROR,
+        summary: format!(
+            "Deploy of {what} to `{stack}` REFUSED: could not read what \
+             `{verified_on}` last ran ({e}), and `{stack}` only takes what \
+             `{verified_on}` ran."
+        ),
+    })?;
+    check_promotion(
+        &opts.commit,
+        opts.image_tag.as_deref(),
+        verified_on,
+        record.as_ref(),
+    )
+    .map_err(|why| Outcome {
+        code: EXIT_REFUSED,
+        summary: format!(
+            "Deploy of {what} to `{stack}` REFUSED: {why}. Deploy it to \
+             `{verified_on}` first (and let it succeed), then promote the same commit."
+        ),
+    })
+}
+
+/// The image tag (given, else what this stack last ran, else its config as it stands) and how
+/// it was chosen, set in the stack's config.
+fn set_image_tag(
+    opts: &DeployOptions,
+    pulumi: &dyn Pulumi,
+    what: &str,
+) -> Result<Option<(String, &'static str)>, Outcome> {
+    let stack = opts.stack.as_str();
+    let image_tag = match &opts.image_tag {
+        Some(t) => Some((t.clone(), "given")),
+        None => read_record(pulumi, stack)
+            .map_err(|e| Outcome {
+                code: EXIT_ERROR,
+                summary: format!(
+                    "Deploy of {what} to `{stack}` not started: could not read its last \
+                     deploy record ({e})."
+                ),
+            })?
+            .and_then(|r| r.image_tag)
+            .map(|t| (t, "kept from its last deploy")),
+    };
+    if let Some((tag, _)) = &image_tag {
+        let args = [
+            "config",
             "set",
             "--stack",
             stack,
-            RECORD_TAG,
-            &record.encode(),
-        ],
-        false,
-    ));
+            "--",
+            &opts.config_key,
+            tag,
+        ];
+        checked(pulumi.run(&args, false)).map_err(|e| Outcome {
+            code: EXIT_ERROR,
+            summary: format!(
+                "Deploy of {what} to `{stack}` not started: could not set config `{}`: {e}",
+                opts.config_key
+            ),
+        })?;
+    }
+    Ok(image_tag)
+}
+
+fn run_up(
+    opts: &DeployOptions,
+    pulumi: &dyn Pulumi,
+    image_tag: Option<&str>,
+) -> io::Result<PulumiOutput> {
+    let message = format!(
+        "sotex-ci deploy: commit {}{}",
+        opts.commit,
+        image_tag.map(|t| format!(" image {t}")).unwrap_or_default()
+    );
+    let args = [
+        "up",
+        "--yes",
+        "--skip-preview",
+        "--stack",
+        &opts.stack,
+        "--message",
+        &message,
+    ];
+    pulumi.run(&args, true)
+}
+
+/// What an `up` that ran leaves to report.
+struct Ran<'a> {
+    stack: &'a str,
+    commit: &'a str,
+    image_note: &'a str,
+    elapsed: u64,
+    record: Record,
+}
+
+/// A failed `up`: tagged for people looking at the stack later; the guard only trusts
+/// successes, so the previous record stays.
+fn record_failure(pulumi: &dyn Pulumi, ran: &Ran<'_>, text: &str) -> Outcome {
+    let Ran {
+        stack,
+        commit,
+        image_note,
+        elapsed,
+        record,
+    } = ran;
+    let encoded = record.encode();
+    let args = [
+        "stack", "tag", "set", "--stack", stack, FAILED_TAG, &encoded,
+    ];
+    let _ = pulumi.run(&args, false);
+    let errors = error_lines(text);
+    let errors = if errors.is_empty() {
+        "pulumi printed no error line; see its output above".to_string()
+    } else {
+        errors.join(" | ")
+    };
+    Outcome {
+        code: EXIT_DEPLOY_FAILED,
+        summary: format!(
+            "Deploy of {commit} to `{stack}` with {image_note} FAILED after {elapsed} s: \
+             {errors}. The previous record stays in stack tag `{RECORD_TAG}`, so nothing \
+             can be promoted from this attempt."
+        ),
+    }
+}
+
+/// A successful `up`: its record goes into the stack tag the guard reads.
+fn record_success(opts: &DeployOptions, pulumi: &dyn Pulumi, ran: &Ran<'_>, text: &str) -> Outcome {
+    let Ran {
+        stack,
+        commit,
+        image_note,
+        elapsed,
+        record,
+    } = ran;
+    let changes = resource_counts(text).unwrap_or_else(|| "no resource summary".into());
+    let encoded = record.encode();
+    let args = [
+        "stack", "tag", "set", "--stack", stack, RECORD_TAG, &encoded,
+    ];
+    let recorded = checked(pulumi.run(&args, false));
     let verified = opts
         .verified_on
         .as_deref()
@@ -482,9 +515,8 @@ pub fn deploy(opts: &DeployOptions, pulumi: &dyn Pulumi) -> Outcome {
             code: EXIT_OK,
             summary: format!(
                 "Deployed {commit} to `{stack}` with {image_note}{verified} in {elapsed} s: \
-                 {changes}. Recorded in stack tag `{RECORD_TAG}` = `{}` (`pulumi stack tag get \
-                 {RECORD_TAG} --stack {stack}`).",
-                record.encode()
+                 {changes}. Recorded in stack tag `{RECORD_TAG}` = `{encoded}` (`pulumi stack tag get \
+                 {RECORD_TAG} --stack {stack}`)."
             ),
         },
         Err(e) => Outcome {

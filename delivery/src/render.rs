@@ -54,6 +54,45 @@ fn render_stack(stack: &StackPreview, out: &mut String) {
         render_diagnostics(stack, out);
         return;
     };
+    let failed = if stack.failed() {
+        " — ❌ preview failed"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "{title}: {}{failed}\n",
+        counts(summary).join(", ")
+    ));
+
+    let mut steps: Vec<&Step> = stack.steps.iter().collect();
+    steps.sort_by(|a, b| {
+        (a.category, &a.resource_type, &a.name, &a.urn).cmp(&(
+            b.category,
+            &b.resource_type,
+            &b.name,
+            &b.urn,
+        ))
+    });
+    if steps.is_empty() {
+        out.push_str("\nNo resource changes.\n");
+        render_diagnostics(stack, out);
+        return;
+    }
+    render_risks(&steps, out);
+    render_destructive(&steps, out);
+    let rollouts = risk::rollout_estimates(&steps);
+    if !rollouts.is_empty() {
+        out.push_str("\n**Rollout:**\n");
+        for r in &rollouts {
+            out.push_str(&format!("- {r}\n"));
+        }
+    }
+    render_table(&steps, out);
+    render_diagnostics(stack, out);
+}
+
+/// The change counts of a stack, every operation pulumi counted included.
+fn counts(summary: &std::collections::BTreeMap<String, u64>) -> Vec<String> {
     let count = |keys: &[&str]| -> u64 { keys.iter().filter_map(|k| summary.get(*k)).sum() };
     let mut counts = vec![
         format!("{} to create", count(&["create"])),
@@ -77,29 +116,11 @@ fn render_stack(stack: &StackPreview, out: &mut String) {
             counts.push(format!("{n} to {op}"));
         }
     }
-    let failed = if stack.failed() {
-        " — ❌ preview failed"
-    } else {
-        ""
-    };
-    out.push_str(&format!("{title}: {}{failed}\n", counts.join(", ")));
+    counts
+}
 
-    let mut steps: Vec<&Step> = stack.steps.iter().collect();
-    steps.sort_by(|a, b| {
-        (a.category, &a.resource_type, &a.name, &a.urn).cmp(&(
-            b.category,
-            &b.resource_type,
-            &b.name,
-            &b.urn,
-        ))
-    });
-    if steps.is_empty() {
-        out.push_str("\nNo resource changes.\n");
-        render_diagnostics(stack, out);
-        return;
-    }
-
-    let risks = risk::downtime_risks(&steps);
+fn render_risks(steps: &[&Step], out: &mut String) {
+    let risks = risk::downtime_risks(steps);
     out.push('\n');
     if risks.is_empty() {
         out.push_str("**Downtime risk:** none found.\n");
@@ -109,52 +130,50 @@ fn render_stack(stack: &StackPreview, out: &mut String) {
             out.push_str(&format!("> - {r}\n"));
         }
     }
+}
 
+/// One line naming every replaced or deleted resource, with why it is replaced.
+fn render_destructive(steps: &[&Step], out: &mut String) {
     let destructive: Vec<&&Step> = steps
         .iter()
         .filter(|s| matches!(s.category, Category::Replace | Category::Delete))
         .collect();
-    if !destructive.is_empty() {
-        out.push_str("\n**Replaced or deleted:** ");
-        let items: Vec<String> = destructive
-            .iter()
-            .map(|s| {
-                let why = if s.replace_reasons.is_empty() {
-                    String::new()
-                } else {
-                    let mut reasons = s.replace_reasons.clone();
-                    reasons.sort();
-                    format!(
-                        " (because of {})",
-                        reasons
-                            .iter()
-                            .map(|r| format!("`{}`", inline(r)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                };
+    if destructive.is_empty() {
+        return;
+    }
+    out.push_str("\n**Replaced or deleted:** ");
+    let items: Vec<String> = destructive
+        .iter()
+        .map(|s| {
+            let why = if s.replace_reasons.is_empty() {
+                String::new()
+            } else {
+                let mut reasons = s.replace_reasons.clone();
+                reasons.sort();
                 format!(
-                    "{} `{}` ({}){why}",
-                    s.op,
-                    inline(&s.name),
-                    inline(&s.resource_type)
+                    " (because of {})",
+                    reasons
+                        .iter()
+                        .map(|r| format!("`{}`", inline(r)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
-            })
-            .collect();
-        out.push_str(&items.join("; "));
-        out.push('\n');
-    }
+            };
+            format!(
+                "{} `{}` ({}){why}",
+                s.op,
+                inline(&s.name),
+                inline(&s.resource_type)
+            )
+        })
+        .collect();
+    out.push_str(&items.join("; "));
+    out.push('\n');
+}
 
-    let rollouts = risk::rollout_estimates(&steps);
-    if !rollouts.is_empty() {
-        out.push_str("\n**Rollout:**\n");
-        for r in &rollouts {
-            out.push_str(&format!("- {r}\n"));
-        }
-    }
-
+fn render_table(steps: &[&Step], out: &mut String) {
     out.push_str("\n| Change | Resource | Type | Changed properties |\n|---|---|---|---|\n");
-    for s in &steps {
+    for s in steps {
         let op = match s.category {
             Category::Replace | Category::Delete => format!("**{}**", s.op),
             _ => s.op.clone(),
@@ -171,7 +190,6 @@ fn render_stack(stack: &StackPreview, out: &mut String) {
             cell(&s.resource_type),
         ));
     }
-    render_diagnostics(stack, out);
 }
 
 fn render_diagnostics(stack: &StackPreview, out: &mut String) {

@@ -30,7 +30,7 @@ use crate::output::{Output, Resolved};
 /// Exit code that tells the language host the error was already reported (a "bail").
 pub const EXIT_BAIL: u8 = 32;
 
-const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+use pulumi_rs_proto::MAX_MESSAGE_BYTES;
 
 /// Timeouts for one resource's operations, e.g. `"10m"`.
 #[derive(Debug, Clone, Default)]
@@ -153,6 +153,16 @@ pub struct Context {
     inner: Arc<Inner>,
 }
 
+/// A resolved value as the engine expects it: wrapped when secret, the unknown sentinel when
+/// not known (preview).
+fn wire_value(v: Option<Json>, secret: bool) -> Json {
+    match v {
+        Some(v) if secret => value::secret(v),
+        Some(v) => v,
+        None => value::unknown(),
+    }
+}
+
 fn env(name: &str) -> Result<String, Error> {
     std::env::var(name).map_err(|_| {
         Error::Setup(format!(
@@ -162,12 +172,7 @@ fn env(name: &str) -> Result<String, Error> {
 }
 
 fn channel(address: &str) -> Result<Channel, Error> {
-    let uri = if address.contains("://") {
-        address.to_string()
-    } else {
-        format!("http://{address}")
-    };
-    Ok(Channel::from_shared(uri)
+    Ok(Channel::from_shared(pulumi_rs_proto::grpc_uri(address))
         .map_err(|e| Error::Setup(format!("bad engine address `{address}`: {e}")))?
         .connect_lazy())
 }
@@ -427,12 +432,7 @@ impl Context {
         let mut dependencies = BTreeSet::new();
         let resolved = futures::future::join_all(properties.iter().map(|(_, o)| o.resolve())).await;
         for ((key, _), r) in properties.iter().zip(resolved) {
-            let v = match r.value {
-                Some(v) if r.secret => value::secret(v),
-                Some(v) => v,
-                None => value::unknown(),
-            };
-            object.insert(key.clone(), v);
+            object.insert(key.clone(), wire_value(r.value, r.secret));
             dependencies.extend(r.dependencies.iter().cloned());
             property_dependencies.insert(
                 key.clone(),
@@ -546,12 +546,7 @@ impl Context {
         let mut outputs = Map::new();
         for (name, output) in exports {
             let r = output.resolve().await;
-            let v = match r.value {
-                Some(v) if r.secret => value::secret(v),
-                Some(v) => v,
-                None => value::unknown(),
-            };
-            outputs.insert(name, v);
+            outputs.insert(name, wire_value(r.value, r.secret));
         }
         self.inner
             .monitor

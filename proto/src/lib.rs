@@ -30,3 +30,25 @@ pub mod google {
 }
 
 pub mod value;
+
+/// gRPC messages between the engine, plugins and programs may be as large as the engine allows
+/// (400 MiB); every client and server of this project sets this limit both ways.
+pub const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+
+/// The engine hands out plain `host:port` addresses; tonic wants a URI.
+pub fn grpc_uri(address: &str) -> String {
+    if address.contains("://") {
+        address.to_string()
+    } else {
+        format!("http://{address}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_become_uris_once() {
+        assert_eq!(super::grpc_uri("127.0.0.1:5000"), "http://127.0.0.1:5000");
+        assert_eq!(super::grpc_uri("http://[::1]:9"), "http://[::1]:9");
+    }
+}

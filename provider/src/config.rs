@@ -42,7 +42,7 @@ impl ProviderConfig {
                 m.insert("defaultTags".into(), decoded);
             }
         }
-        let known = crate::resource::schema_property_names::<Self>();
+        let known = crate::typed::schema_property_names::<Self>();
         let unknown_keys: Vec<CheckFailure> = normalized
             .as_object()
             .into_iter()
@@ -61,7 +61,7 @@ impl ProviderConfig {
         if !unknown_keys.is_empty() {
             return Err(unknown_keys);
         }
-        let config: Self = crate::resource::parse(normalized).map_err(|failures| {
+        let config: Self = crate::typed::parse(normalized).map_err(|failures| {
             failures
                 .into_iter()
                 .map(|f| CheckFailure::new(format!("fargate:{}", f.property), f.reason))

@@ -93,6 +93,23 @@ impl ProviderError {
     }
 }
 
+/// "Not found" is one path: AWS errors are classified once (by [`ProviderError::from_aws`] with
+/// the service's not-found codes), and a caller for whom "gone" is an answer asks for it here.
+pub trait OrGone<T> {
+    /// `Ok(None)` when the resource does not exist.
+    fn or_gone(self) -> Result<Option<T>>;
+}
+
+impl<T> OrGone<T> for Result<T> {
+    fn or_gone(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(ProviderError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// An error and its causes on one line, without the SDK's debug dump of the raw response.
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![err.to_string()];

@@ -88,6 +88,12 @@ impl Converter {
         {
             out["default"] = d.clone();
         }
+        // Bounds declared on the input structs (see `bounds.rs`), for SDK docs and IDEs.
+        for keyword in crate::bounds::KEYWORDS {
+            if let Some(bound) = schema.get(*keyword) {
+                out[*keyword] = bound.clone();
+            }
+        }
         if schema.get("x-secret") == Some(&Json::Bool(true)) {
             out["secret"] = Json::Bool(true);
         }

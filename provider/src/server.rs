@@ -498,9 +498,7 @@ fn diff_response(diff: crate::resource::Diff, ignore_changes: &[String]) -> Diff
         if ignored(path) {
             continue;
         }
-        let replace = diff
-            .replaces
-            .contains(&crate::resource::top_level_key(path));
+        let replace = diff.replaces.contains(crate::resource::top_level_key(path));
         let kind = match (kind, replace) {
             (ChangeKind::Add, false) => Kind::Add,
             (ChangeKind::Add, true) => Kind::AddReplace,
@@ -520,7 +518,7 @@ fn diff_response(diff: crate::resource::Diff, ignore_changes: &[String]) -> Diff
     let diffs: Vec<String> = {
         let mut keys: Vec<String> = detailed_diff
             .keys()
-            .map(|p| crate::resource::top_level_key(p))
+            .map(|p| crate::resource::top_level_key(p).to_string())
             .collect();
         keys.sort();
         keys.dedup();

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{ChangeKind, Diff, DiffInput};
+use crate::diff::{ChangeKind, Diff, DiffInput};
 
 /// A change of the provider's `defaultTags` shows only in a resource's `tagsAll` output: record
 /// it as a `tags` update so the next `up` re-tags the resource.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::CheckFailure;
-use crate::resource::is_known;
+use crate::typed::is_known;
 
 /// AWS tag rules (shared by ECS, ELB and EC2): at most 50 tags, keys 1–128 characters, values at
 /// most 256, and the `aws:` prefix is reserved.
@@ -45,25 +45,6 @@ pub fn tags(
                 ),
             ));
         }
-    }
-}
-
-/// A number within bounds; the failure names the value and the valid range.
-pub fn range(
-    failures: &mut Vec<CheckFailure>,
-    property: &str,
-    value: Option<u32>,
-    min: u32,
-    max: u32,
-    what: &str,
-) {
-    if let Some(v) = value
-        && !(min..=max).contains(&v)
-    {
-        failures.push(CheckFailure::new(
-            property,
-            format!("{v} is out of range: {what} must be {min} to {max}"),
-        ));
     }
 }
 

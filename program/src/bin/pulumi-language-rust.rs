@@ -21,7 +21,7 @@ use pulumi_rs_proto::value::opt_struct_to_json;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Request, Response, Status};
 
-const MAX_MESSAGE_BYTES: usize = 400 * 1024 * 1024;
+use pulumi_rs_proto::MAX_MESSAGE_BYTES;
 
 struct RustLanguageHost {
     engine_address: Option<String>,

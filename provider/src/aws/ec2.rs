@@ -104,42 +104,57 @@ pub async fn find_security_group(client: &Client, id: &str) -> Result<Option<Sec
     }
 }
 
-/// Makes an EC2 resource's tags equal `desired`: deletes removed keys, creates new or changed ones.
+/// Finds a security group by name within a VPC (names are unique per VPC).
+pub async fn find_security_group_by_name(
+    client: &Client,
+    name: &str,
+    vpc_id: &str,
+) -> Result<Option<SecurityGroup>> {
+    let filter = |key: &str, value: &str| Filter::builder().name(key).values(value).build();
+    let found = client
+        .describe_security_groups()
+        .filters(filter("group-name", name))
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ec2:DescribeSecurityGroups", &e, &[]))?;
+    Ok(found.security_groups().first().cloned())
+}
+
+/// Makes an EC2 resource's tags equal `desired`.
 pub async fn sync_tags(
     client: &Client,
     resource_id: &str,
     current: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let removed: Vec<Tag> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .map(|k| Tag::builder().key(k).build())
-        .collect();
-    if !removed.is_empty() {
-        client
-            .delete_tags()
-            .resources(resource_id)
-            .set_tags(Some(removed))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("ec2:DeleteTags", &e, &[]))?;
-    }
-    let changed: BTreeMap<String, String> = desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        client
-            .create_tags()
-            .resources(resource_id)
-            .set_tags(Some(to_ec2_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("ec2:CreateTags", &e, &[]))?;
-    }
-    Ok(())
+    super::tags::sync(
+        current,
+        desired,
+        async |keys| {
+            client
+                .delete_tags()
+                .resources(resource_id)
+                .set_tags(Some(
+                    keys.iter().map(|k| Tag::builder().key(k).build()).collect(),
+                ))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("ec2:DeleteTags", &e, &[]))
+        },
+        async |tags| {
+            client
+                .create_tags()
+                .resources(resource_id)
+                .set_tags(Some(to_ec2_tags(&tags)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("ec2:CreateTags", &e, &[]))
+        },
+    )
+    .await
 }
 
 /// Which rule list of a security group.

@@ -8,7 +8,7 @@ use aws_sdk_ecs::types::{Cluster, ClusterField, ClusterSetting, ClusterSettingNa
 use tokio_util::sync::CancellationToken;
 
 use super::retry::{AttemptCounter, RetryRule, retry};
-use crate::error::{ProviderError, Result, aws_error_code};
+use crate::error::{OrGone, ProviderError, Result, aws_error_code};
 
 const CLUSTER_NOT_FOUND: &[&str] = &["ClusterNotFoundException"];
 
@@ -69,42 +69,38 @@ pub async fn find_cluster(client: &Client, name_or_arn: &str) -> Result<Option<C
         .cloned())
 }
 
-/// Makes the cluster's tags equal `desired`: untags removed keys, tags new or changed ones.
+/// Makes an ECS resource's tags equal `desired`.
 pub async fn sync_tags(
     client: &Client,
     arn: &str,
     current: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        client
-            .untag_resource()
-            .resource_arn(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("ecs:UntagResource", &e, &[]))?;
-    }
-    let changed: BTreeMap<String, String> = desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !changed.is_empty() {
-        client
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(to_ecs_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("ecs:TagResource", &e, &[]))?;
-    }
-    Ok(())
+    super::tags::sync(
+        current,
+        desired,
+        async |keys| {
+            client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("ecs:UntagResource", &e, &[]))
+        },
+        async |tags| {
+            client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(to_ecs_tags(&tags)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("ecs:TagResource", &e, &[]))
+        },
+    )
+    .await
 }
 
 /// Deletes a cluster, waiting out services still draining; already gone is success.
@@ -126,10 +122,21 @@ pub async fn delete_cluster(client: &Client, arn: &str, cancel: &CancellationTok
         |e| ProviderError::from_aws("ecs:DeleteCluster", &e, CLUSTER_NOT_FOUND),
     )
     .await;
-    match result {
-        Ok(_) | Err(ProviderError::NotFound(_)) => Ok(()),
-        Err(e) => Err(e),
-    }
+    result.or_gone().map(drop)
+}
+
+/// Everything RegisterTaskDefinition needs, as AWS shapes.
+#[derive(Debug, Clone)]
+pub struct TaskDefinitionSpec {
+    pub family: String,
+    pub cpu: String,
+    pub memory: String,
+    pub runtime_platform: Option<aws_sdk_ecs::types::RuntimePlatform>,
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub ephemeral_storage: Option<aws_sdk_ecs::types::EphemeralStorage>,
+    pub containers: Vec<aws_sdk_ecs::types::ContainerDefinition>,
+    pub tags: Vec<aws_sdk_ecs::types::Tag>,
 }
 
 /// A registered revision.
@@ -145,7 +152,7 @@ pub struct RegisteredTaskDefinition {
 /// ACTIVE revision behind.
 pub async fn register_task_definition(
     client: &Client,
-    spec: super::convert::TaskDefinitionSpec,
+    spec: TaskDefinitionSpec,
     known: &[String],
 ) -> Result<RegisteredTaskDefinition> {
     let attempts = AttemptCounter::new();

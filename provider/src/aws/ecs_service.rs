@@ -7,10 +7,18 @@ use aws_sdk_ecs::Client;
 use aws_sdk_ecs::types::{DesiredStatus, Service, Task};
 use tokio_util::sync::CancellationToken;
 
-use crate::context::ResourceLog;
-use crate::error::{ProviderError, Result};
+use super::wait::{Poll, PollRule, WaitError, Waiter};
+use crate::error::{OrGone, ProviderError, Result};
+use crate::log::ResourceLog;
 
 const SERVICE_NOT_FOUND: &[&str] = &["ServiceNotFoundException", "ClusterNotFoundException"];
+
+/// A service being deleted answers updates and deletes with "not active": it is going away.
+const SERVICE_GONE: &[&str] = &[
+    "ServiceNotFoundException",
+    "ServiceNotActiveException",
+    "ClusterNotFoundException",
+];
 
 /// Finds a service; `None` when missing or INACTIVE (deleted).
 pub async fn find_service(
@@ -18,19 +26,17 @@ pub async fn find_service(
     cluster: &str,
     service: &str,
 ) -> Result<Option<Service>> {
-    let out = match client
+    let Some(out) = client
         .describe_services()
         .cluster(cluster)
         .services(service)
         .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(e) => match ProviderError::from_aws("ecs:DescribeServices", &e, SERVICE_NOT_FOUND) {
-            ProviderError::NotFound(_) => return Ok(None),
-            other => return Err(other),
-        },
+        .map_err(|e| ProviderError::from_aws("ecs:DescribeServices", &e, SERVICE_NOT_FOUND))
+        .or_gone()?
+    else {
+        return Ok(None);
     };
     Ok(out
         .services()
@@ -260,11 +266,6 @@ pub fn default_wait_timeout(
 /// Consecutive failed polls (each after the SDK's own retries) a wait rides out before it fails.
 pub const FAILED_POLLS_TOLERATED: u32 = 3;
 
-/// Interval between polls: often enough to show progress, rarely enough to spare the API.
-pub fn poll_interval(timeout: Duration) -> Duration {
-    (timeout / 20).clamp(Duration::from_secs(1), Duration::from_secs(15))
-}
-
 /// Polls until steady, failed, cancelled or timed out; streams progress and new service events.
 pub async fn wait_for_steady_state(
     client: &Client,
@@ -275,89 +276,174 @@ pub async fn wait_for_steady_state(
     log: &ResourceLog,
     cancel: &CancellationToken,
 ) -> std::result::Result<Service, Vec<String>> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let interval = poll_interval(timeout);
-    let started = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
-    let mut seen_events = BTreeSet::new();
-    let mut seen_ours = false;
-    let mut failed_polls = 0;
-    loop {
-        let service = match find_service(client, cluster, service_name).await {
-            Ok(Some(s)) => {
-                failed_polls = 0;
-                s
-            }
-            Ok(None) => {
-                return Err(vec![format!(
-                    "service {service_name} disappeared while waiting for it"
-                )]);
-            }
-            // One poll failing after the SDK's own retries (throttling, 5xx, a dropped
-            // connection) says nothing about the rollout: poll again, up to a limit.
-            Err(e) if failed_polls < FAILED_POLLS_TOLERATED => {
-                failed_polls += 1;
-                tracing::warn!("polling {service_name} failed ({failed_polls}): {e}");
-                log.status(format!("polling the service failed, retrying: {e}"))
-                    .await;
-                let now = tokio::time::Instant::now();
-                if now >= deadline {
-                    return Err(vec![e.to_string()]);
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(interval.min(deadline - now)) => {}
-                    _ = cancel.cancelled() => return Err(vec!["cancelled while waiting for steady state".to_string()]),
-                }
-                continue;
-            }
-            Err(e) => {
-                return Err(vec![format!(
-                    "{e} (polling failed {} times in a row)",
-                    failed_polls + 1
-                )]);
-            }
-        };
-        // Newest events first in ECS; show ours oldest first, once each.
-        let mut fresh: Vec<String> = service
-            .events()
-            .iter()
-            .filter(|e| {
-                e.created_at()
-                    .is_none_or(|t| t.secs() >= started.secs() - 1)
-            })
-            .filter(|e| seen_events.insert(e.id().unwrap_or_default().to_string()))
-            .filter_map(|e| e.message().map(str::to_string))
-            .collect();
-        fresh.reverse();
-        for message in fresh {
-            log.info(message).await;
+    let mut watch = RolloutWatch {
+        client,
+        cluster,
+        service_name,
+        our_deployment,
+        log,
+        started: aws_smithy_types::DateTime::from(std::time::SystemTime::now()),
+        seen_events: BTreeSet::new(),
+        seen_ours: false,
+    };
+    let rule = PollRule {
+        what: "the service",
+        timeout,
+        failed_polls_tolerated: FAILED_POLLS_TOLERATED,
+    };
+    let mut wait = Waiter::new(&rule, cancel, Some(log));
+    let waited = loop {
+        match wait.poll_until(watch.poll().await).await {
+            Ok(Some(service)) => break Ok(service),
+            Ok(None) => {}
+            Err(e) => break Err(e),
         }
-        log.status(progress_line(&service)).await;
-        let stopped = match stopped_tasks(client, &service).await {
+    };
+    waited.map_err(|e| match e {
+        WaitError::Failed(reasons) => reasons,
+        WaitError::PollFailed(e) => vec![e.to_string()],
+        WaitError::Cancelled => vec!["cancelled while waiting for steady state".to_string()],
+        WaitError::TimedOut { last_status } => vec![format!(
+            "timed out after {}s waiting for steady state ({last_status}); raise customTimeouts or set waitForSteadyState: false",
+            timeout.as_secs(),
+        )],
+    })
+}
+
+/// The status function of a rollout wait, with what it remembers between polls.
+struct RolloutWatch<'a> {
+    client: &'a Client,
+    cluster: &'a str,
+    service_name: &'a str,
+    our_deployment: Option<&'a str>,
+    log: &'a ResourceLog,
+    started: aws_smithy_types::DateTime,
+    seen_events: BTreeSet<String>,
+    seen_ours: bool,
+}
+
+impl RolloutWatch<'_> {
+    /// One poll: reads the service, streams its new events and progress, assesses the rollout.
+    async fn poll(&mut self) -> Result<Poll<Service, Vec<String>>> {
+        let Some(service) = find_service(self.client, self.cluster, self.service_name).await?
+        else {
+            return Ok(Poll::Fail(vec![format!(
+                "service {} disappeared while waiting for it",
+                self.service_name
+            )]));
+        };
+        self.show_new_events(&service).await;
+        self.log.status(progress_line(&service)).await;
+        let stopped = match stopped_tasks(self.client, &service).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!("listing stopped tasks: {e}");
                 Vec::new()
             }
         };
-        let verdict = assess(&service, our_deployment, seen_ours, &stopped);
-        seen_ours |= our_deployment
-            .is_none_or(|id| service.deployments().iter().any(|d| d.id() == Some(id)));
-        match verdict {
-            Rollout::Steady => return Ok(service),
-            Rollout::Failed(reasons) => return Err(reasons),
-            Rollout::InProgress => {}
+        let ours = self.our_deployment;
+        let verdict = assess(&service, ours, self.seen_ours, &stopped);
+        self.seen_ours |=
+            ours.is_none_or(|id| service.deployments().iter().any(|d| d.id() == Some(id)));
+        Ok(match verdict {
+            Rollout::Steady => Poll::Ready(service),
+            Rollout::Failed(reasons) => Poll::Fail(reasons),
+            Rollout::InProgress => Poll::Pending(progress_line(&service)),
+        })
+    }
+
+    /// Shows the service's events since the wait started, oldest first, each once.
+    async fn show_new_events(&mut self, service: &Service) {
+        let started = self.started.secs();
+        // Newest events first in ECS.
+        let mut fresh: Vec<String> = service
+            .events()
+            .iter()
+            .filter(|e| e.created_at().is_none_or(|t| t.secs() >= started - 1))
+            .filter(|e| {
+                self.seen_events
+                    .insert(e.id().unwrap_or_default().to_string())
+            })
+            .filter_map(|e| e.message().map(str::to_string))
+            .collect();
+        fresh.reverse();
+        for message in fresh {
+            self.log.info(message).await;
         }
-        let now = tokio::time::Instant::now();
-        if now >= deadline {
-            return Err(vec![format!(
-                "timed out after {}s waiting for steady state ({}); raise customTimeouts or set waitForSteadyState: false",
-                timeout.as_secs(),
-                progress_line(&service)
-            )]);
+    }
+}
+
+/// Deletes a service: scales it to 0, deletes it, and waits (boundedly) while ECS keeps it
+/// DRAINING until its tasks stop. A service already gone counts as deleted.
+pub async fn delete_service(
+    client: &Client,
+    cluster: &str,
+    service: &str,
+    timeout: Duration,
+    log: &ResourceLog,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    let Some(svc) = find_service(client, cluster, service).await? else {
+        return Ok(());
+    };
+    if svc.desired_count() > 0 {
+        log.status("scaling to 0 before deleting").await;
+        let scaled = client
+            .update_service()
+            .cluster(cluster)
+            .service(service)
+            .desired_count(0)
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:UpdateService", &e, SERVICE_GONE))
+            .or_gone()?;
+        if scaled.is_none() {
+            return Ok(());
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval.min(deadline - now)) => {}
-            _ = cancel.cancelled() => return Err(vec!["cancelled while waiting for steady state".to_string()]),
+    }
+    let deleted = client
+        .delete_service()
+        .cluster(cluster)
+        .service(service)
+        .force(true)
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:DeleteService", &e, SERVICE_GONE))
+        .or_gone()?;
+    if deleted.is_none() {
+        return Ok(());
+    }
+    let rule = PollRule {
+        what: "the service",
+        timeout,
+        failed_polls_tolerated: 0,
+    };
+    let mut wait = Waiter::new(&rule, cancel, Some(log));
+    loop {
+        let polled = match find_service(client, cluster, service).await {
+            Ok(None) => Ok(Poll::Ready(())),
+            Ok(Some(s)) => {
+                let status = format!(
+                    "deleting: {} ({} running)",
+                    s.status().unwrap_or("?"),
+                    s.running_count()
+                );
+                log.status(status.clone()).await;
+                Ok(Poll::Pending(status))
+            }
+            Err(e) => Err(e),
+        };
+        match wait.poll_until::<(), ProviderError>(polled).await {
+            Ok(Some(())) => return Ok(()),
+            Ok(None) => {}
+            Err(WaitError::TimedOut { .. }) => {
+                return Err(ProviderError::Retryable(format!(
+                    "service {service} still draining after {}s; run `pulumi destroy` again to keep waiting",
+                    timeout.as_secs()
+                )));
+            }
+            Err(WaitError::Cancelled) => return Err(ProviderError::Cancelled),
+            Err(WaitError::Failed(e) | WaitError::PollFailed(e)) => return Err(e),
         }
     }
 }
@@ -559,17 +645,5 @@ mod tests {
             Duration::from_secs(3600)
         );
         assert_eq!(default_wait_timeout(1, 200, 0, 0), Duration::from_secs(300));
-    }
-
-    #[test]
-    fn polls_scale_with_timeout() {
-        assert_eq!(
-            poll_interval(Duration::from_secs(600)),
-            Duration::from_secs(15)
-        );
-        assert_eq!(
-            poll_interval(Duration::from_secs(10)),
-            Duration::from_secs(1)
-        );
     }
 }

@@ -12,8 +12,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use tokio_util::sync::CancellationToken;
 
 use super::retry::{RetryRule, retry};
-use crate::context::ResourceLog;
+use super::wait::{Poll, PollRule, WaitError, Waiter};
 use crate::error::{ProviderError, Result, aws_error_code};
+use crate::log::ResourceLog;
 
 pub const LOAD_BALANCER_NOT_FOUND: &[&str] = &["LoadBalancerNotFound"];
 pub const TARGET_GROUP_NOT_FOUND: &[&str] = &["TargetGroupNotFound"];
@@ -81,52 +82,41 @@ pub async fn tags_of(client: &Client, arn: &str) -> Result<BTreeMap<String, Stri
         .unwrap_or_default())
 }
 
-/// Makes the resource's tags equal `desired`: RemoveTags for dropped keys, AddTags for new or
-/// changed ones.
+/// Makes a load-balancing resource's tags equal `desired`.
 pub async fn sync_tags(
     client: &Client,
     arn: &str,
     current: &BTreeMap<String, String>,
     desired: &BTreeMap<String, String>,
 ) -> Result<()> {
-    let removed: Vec<String> = current
-        .keys()
-        .filter(|k| !desired.contains_key(*k))
-        .cloned()
-        .collect();
-    if !removed.is_empty() {
-        client
-            .remove_tags()
-            .resource_arns(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("elasticloadbalancing:RemoveTags", &e, &[]))?;
-    }
-    let changed: BTreeMap<String, String> = changed_entries(current, desired);
-    if !changed.is_empty() {
-        client
-            .add_tags()
-            .resource_arns(arn)
-            .set_tags(Some(to_elb_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("elasticloadbalancing:AddTags", &e, &[]))?;
-    }
-    Ok(())
+    super::tags::sync(
+        current,
+        desired,
+        async |keys| {
+            client
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(keys))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("elasticloadbalancing:RemoveTags", &e, &[]))
+        },
+        async |tags| {
+            client
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(to_elb_tags(&tags)))
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| ProviderError::from_aws("elasticloadbalancing:AddTags", &e, &[]))
+        },
+    )
+    .await
 }
 
-/// Entries of `desired` whose value differs from (or is missing in) `current`.
-pub fn changed_entries(
-    current: &BTreeMap<String, String>,
-    desired: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    desired
-        .iter()
-        .filter(|(k, v)| current.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
+pub use super::tags::changed_entries;
 
 // ---- load balancers ----
 
@@ -207,42 +197,54 @@ pub async fn wait_for_load_balancer_active(
     log: &ResourceLog,
     cancel: &CancellationToken,
 ) -> Result<LoadBalancer> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let interval = (timeout / 40).clamp(Duration::from_secs(1), Duration::from_secs(10));
+    let rule = PollRule {
+        what: "the load balancer",
+        timeout,
+        failed_polls_tolerated: 0,
+    };
+    let mut wait = Waiter::new(&rule, cancel, Some(log));
     loop {
-        let Some(lb) = find_load_balancer(client, arn).await? else {
-            return Err(ProviderError::internal(format!(
+        let polled = match find_load_balancer(client, arn).await {
+            Ok(Some(lb)) => Ok(load_balancer_status(lb, log).await),
+            Ok(None) => Ok(Poll::Fail(ProviderError::internal(format!(
                 "load balancer {arn} disappeared while waiting for it to become active"
-            )));
+            )))),
+            Err(e) => Err(e),
         };
-        let state = lb.state().and_then(|s| s.code());
-        match state {
-            Some(LoadBalancerStateEnum::Active) => return Ok(lb),
-            Some(LoadBalancerStateEnum::Failed) => {
-                return Err(ProviderError::internal(format!(
-                    "load balancer {arn} failed to provision: {}",
-                    lb.state()
-                        .and_then(|s| s.reason())
-                        .unwrap_or("no reason given")
+        match wait.poll_until(polled).await {
+            Ok(Some(lb)) => return Ok(lb),
+            Ok(None) => {}
+            Err(WaitError::TimedOut { last_status }) => {
+                return Err(ProviderError::Retryable(format!(
+                    "load balancer {arn} was still `{last_status}` after {}s; it usually takes 2-5 minutes (raise customTimeouts.create to wait longer)",
+                    timeout.as_secs()
                 )));
             }
-            _ => {}
+            Err(WaitError::Cancelled) => return Err(ProviderError::Cancelled),
+            Err(WaitError::Failed(e) | WaitError::PollFailed(e)) => return Err(e),
         }
-        if tokio::time::Instant::now() + interval > deadline {
-            return Err(ProviderError::Retryable(format!(
-                "load balancer {arn} was still `{}` after {}s; it usually takes 2-5 minutes (raise customTimeouts.create to wait longer)",
-                state.map(|s| s.as_str()).unwrap_or("unknown"),
-                timeout.as_secs()
-            )));
-        }
-        log.status(format!(
-            "waiting for load balancer to become active (now `{}`)",
-            state.map(|s| s.as_str()).unwrap_or("unknown")
-        ))
-        .await;
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = cancel.cancelled() => return Err(ProviderError::Cancelled),
+    }
+}
+
+/// Where a load balancer being provisioned stands.
+async fn load_balancer_status(lb: LoadBalancer, log: &ResourceLog) -> Poll<LoadBalancer> {
+    let arn = lb.load_balancer_arn().unwrap_or_default().to_string();
+    let state = lb.state().and_then(|s| s.code()).cloned();
+    match state {
+        Some(LoadBalancerStateEnum::Active) => Poll::Ready(lb),
+        Some(LoadBalancerStateEnum::Failed) => Poll::Fail(ProviderError::internal(format!(
+            "load balancer {arn} failed to provision: {}",
+            lb.state()
+                .and_then(|s| s.reason())
+                .unwrap_or("no reason given")
+        ))),
+        _ => {
+            let state = state.as_ref().map_or("unknown", |s| s.as_str()).to_string();
+            log.status(format!(
+                "waiting for load balancer to become active (now `{state}`)"
+            ))
+            .await;
+            Poll::Pending(state)
         }
     }
 }

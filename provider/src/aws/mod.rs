@@ -1,12 +1,13 @@
 //! AWS access, apart from resource mapping: lazily built clients, per-service finders and
 //! waiters, and short named retries for eventual consistency.
 
-pub mod convert;
 pub mod ec2;
 pub mod ecs;
 pub mod ecs_service;
 pub mod elbv2;
 pub mod retry;
+pub mod tags;
+pub mod wait;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{ProviderError, Result};
+use aws_smithy_runtime_api::client::result::SdkError;
+
+use crate::error::{ProviderError, Result, aws_error_code};
 
 /// A retry rule: which error, for how long, how often.
 pub struct RetryRule {
@@ -91,6 +93,35 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for AttemptCounter 
     ) -> std::result::Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// What a create that the SDK may have sent more than once came to.
+pub enum Sent<T> {
+    /// AWS answered: the resource is new.
+    Created(T),
+    /// AWS said "duplicate" after the SDK had retried: an earlier attempt created the resource
+    /// and its answer was lost. The caller finds and adopts it rather than orphan it.
+    TwinOfRetry,
+}
+
+/// Sends a create with an [`AttemptCounter`] attached (`send` puts it on the request). A
+/// `duplicate_code` error counts as our own twin only when the SDK retried; on the first
+/// attempt it is a real conflict and stays an error.
+pub async fn send_create<T, E, R>(
+    duplicate_code: &str,
+    send: impl AsyncFnOnce(AttemptCounter) -> std::result::Result<T, SdkError<E, R>>,
+) -> std::result::Result<Sent<T>, SdkError<E, R>>
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    let attempts = AttemptCounter::new();
+    match send(attempts.clone()).await {
+        Ok(out) => Ok(Sent::Created(out)),
+        Err(e) if aws_error_code(&e) == Some(duplicate_code) && attempts.retried() => {
+            Ok(Sent::TwinOfRetry)
+        }
+        Err(e) => Err(e),
     }
 }
 

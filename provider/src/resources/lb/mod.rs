@@ -1,5 +1,6 @@
 //! `fargate:lb:*` resources: Application Load Balancer, target groups, listeners.
 
+mod common;
 pub mod listener;
 pub mod load_balancer;
 pub mod target_group;

@@ -1,5 +1,10 @@
 //! `fargate:ecs:Cluster` — an ECS cluster, the namespace Fargate services run in.
 
+mod convert;
+#[cfg(test)]
+mod tests;
+mod validation;
+
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
@@ -12,6 +17,7 @@ use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
 use crate::resource::{CheckContext, Resource, is_known};
 use crate::validate;
+use validation::*;
 
 pub struct Cluster;
 
@@ -45,25 +51,6 @@ pub enum ContainerInsights {
     Disabled,
 }
 
-impl ContainerInsights {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Enabled => "enabled",
-            Self::Enhanced => "enhanced",
-            Self::Disabled => "disabled",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "enabled" => Some(Self::Enabled),
-            "enhanced" => Some(Self::Enhanced),
-            "disabled" => Some(Self::Disabled),
-            _ => None,
-        }
-    }
-}
-
 /// The cluster as it exists in AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -76,46 +63,6 @@ pub struct ClusterOutputs {
     /// Every tag on the cluster, the provider's `defaultTags` included.
     #[serde(default)]
     pub tags_all: BTreeMap<String, String>,
-}
-
-const NAME_MAX: usize = 255;
-
-fn name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-fn validate_name(name: &str, failures: &mut Vec<CheckFailure>) {
-    if !is_known(name) {
-        return;
-    }
-    if name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char) {
-        failures.push(CheckFailure::new(
-            "name",
-            format!(
-                "`{name}` is not a valid ECS cluster name: use 1 to {NAME_MAX} letters, digits, hyphens (-) and underscores (_)"
-            ),
-        ));
-    }
-}
-
-impl Cluster {
-    fn name_of(inputs: &ClusterInputs) -> Result<&str> {
-        inputs
-            .name
-            .as_deref()
-            .ok_or_else(|| ProviderError::internal("cluster name missing after check"))
-    }
-
-    fn outputs_from(
-        cluster: &aws_sdk_ecs::types::Cluster,
-        inputs: ClusterInputs,
-    ) -> ClusterOutputs {
-        ClusterOutputs {
-            inputs,
-            arn: cluster.cluster_arn().unwrap_or_default().to_string(),
-            tags_all: ecs_api::from_ecs_tags(cluster.tags()),
-        }
-    }
 }
 
 #[async_trait]
@@ -248,157 +195,5 @@ impl Resource for Cluster {
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: &ClusterOutputs) -> Result<()> {
         let ecs = ctx.aws.ecs().await?;
         ecs_api::delete_cluster(ecs, id, &ctx.cancel).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::resource::{ChangeKind, Diff, DiffInput, DynResource};
-    use pulumi_rs_proto::value::UNKNOWN;
-    use serde_json::json;
-
-    fn ctx<'a>(has_unknowns: bool) -> CheckContext<'a> {
-        CheckContext {
-            name: "main",
-            random_seed: b"seed",
-            proposed_name: None,
-            has_unknowns,
-        }
-    }
-
-    #[test]
-    fn missing_name_is_auto_named_and_kept() {
-        let checked = DynResource::check(&Cluster, json!({}), None, &ctx(false)).unwrap();
-        let name = checked["name"].as_str().unwrap().to_string();
-        assert!(name.starts_with("main-"), "{name}");
-        // A later check with other inputs keeps the same name.
-        let again = DynResource::check(
-            &Cluster,
-            json!({"tags": {"a": "b"}}),
-            Some(checked),
-            &ctx(false),
-        )
-        .unwrap();
-        assert_eq!(again["name"], json!(name));
-    }
-
-    #[test]
-    fn invalid_name_names_property_value_and_rule() {
-        let err = DynResource::check(&Cluster, json!({"name": "bad name!"}), None, &ctx(false))
-            .unwrap_err();
-        assert_eq!(err[0].property, "name");
-        assert!(err[0].reason.contains("`bad name!`"), "{}", err[0].reason);
-        assert!(
-            err[0].reason.contains("letters, digits, hyphens"),
-            "{}",
-            err[0].reason
-        );
-        let long = "a".repeat(256);
-        assert!(DynResource::check(&Cluster, json!({ "name": long }), None, &ctx(false)).is_err());
-        assert!(
-            DynResource::check(&Cluster, json!({"name": "ok_name-1"}), None, &ctx(false)).is_ok()
-        );
-    }
-
-    #[test]
-    fn invalid_container_insights_lists_valid_values() {
-        let err = DynResource::check(
-            &Cluster,
-            json!({"containerInsights": "on"}),
-            None,
-            &ctx(false),
-        )
-        .unwrap_err();
-        assert_eq!(err[0].property, "containerInsights");
-        assert!(
-            err[0].reason.contains("`on`") && err[0].reason.contains("enabled"),
-            "{}",
-            err[0].reason
-        );
-    }
-
-    #[test]
-    fn misspelt_property_is_rejected() {
-        let err =
-            DynResource::check(&Cluster, json!({"nmae": "x"}), None, &ctx(false)).unwrap_err();
-        assert_eq!(err[0].property, "nmae");
-        assert!(err[0].reason.contains("name, tags"), "{}", err[0].reason);
-    }
-
-    #[test]
-    fn unknown_name_passes_check_unchanged() {
-        let checked = DynResource::check(
-            &Cluster,
-            json!({"name": UNKNOWN, "tags": {"a": "b"}}),
-            None,
-            &ctx(true),
-        )
-        .unwrap();
-        assert_eq!(checked["name"], json!(UNKNOWN));
-        assert_eq!(checked["tags"], json!({"a": "b"}));
-    }
-
-    fn diff(
-        old_inputs: serde_json::Value,
-        news: serde_json::Value,
-        tags_all: serde_json::Value,
-    ) -> Diff {
-        let outputs = json!({"arn": "arn:x", "tagsAll": tags_all});
-        let defaults = BTreeMap::from([("env".to_string(), "dev".to_string())]);
-        DynResource::diff(
-            &Cluster,
-            &DiffInput {
-                old_inputs: &old_inputs,
-                old_outputs: &outputs,
-                news: &news,
-                default_tags: &defaults,
-            },
-        )
-    }
-
-    #[test]
-    fn name_change_replaces_tag_change_updates() {
-        let d = diff(
-            json!({"name": "a"}),
-            json!({"name": "b"}),
-            json!({"env": "dev"}),
-        );
-        assert!(d.is_replace());
-        let d = diff(
-            json!({"name": "a", "tags": {"t": "1"}}),
-            json!({"name": "a", "tags": {"t": "2"}}),
-            json!({"env": "dev", "t": "1"}),
-        );
-        assert!(!d.is_replace());
-        assert_eq!(d.changes.get("tags.t"), Some(&ChangeKind::Update));
-    }
-
-    #[test]
-    fn default_tag_change_is_an_update() {
-        let d = diff(
-            json!({"name": "a"}),
-            json!({"name": "a"}),
-            json!({"env": "prod"}),
-        );
-        assert!(!d.is_replace());
-        assert_eq!(d.changes.get("tags"), Some(&ChangeKind::Update));
-        let same = diff(
-            json!({"name": "a"}),
-            json!({"name": "a"}),
-            json!({"env": "dev"}),
-        );
-        assert!(!same.has_changes());
-    }
-
-    #[test]
-    fn preview_create_leaves_computed_outputs_unknown() {
-        let out = Cluster.preview_create(&ClusterInputs {
-            name: Some("a".into()),
-            ..Default::default()
-        });
-        assert_eq!(out["name"], json!("a"));
-        assert_eq!(out["arn"], json!(UNKNOWN));
-        assert_eq!(out["tagsAll"], json!(UNKNOWN));
     }
 }

@@ -6,6 +6,11 @@
 //! stop reasons; a failure after AWS accepted the change is reported as a partial update
 //! (ErrorResourceInitFailed), so the next `up` continues from what exists.
 
+mod convert;
+#[cfg(test)]
+mod tests;
+mod validation;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -16,15 +21,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::ecs as ecs_api;
 use crate::aws::ecs_service::{
-    default_wait_timeout, find_service, primary_deployment_id, wait_for_steady_state,
+    default_wait_timeout, delete_service, find_service, primary_deployment_id,
+    wait_for_steady_state,
 };
 use crate::context::Ctx;
-use crate::error::{CheckFailure, ProviderError, Result, aws_error_code};
+use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
-use crate::resource::{CheckContext, Diff, DiffInput, Resource, diff_inputs, is_known, to_json};
-use crate::validate::{self, range};
+use crate::resource::{
+    CheckContext, Diff, DiffInput, Resource, diff_inputs, init_failed, is_known,
+};
+use crate::validate;
+use convert::*;
+use validation::*;
 
 pub struct Service;
+
+/// How long a delete waits for the service to drain when the program set no timeout.
+const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A Fargate service: keeps `desiredCount` tasks of a task definition running in your
 /// subnets, registers them with load balancer target groups, and rolls out changes.
@@ -42,6 +55,7 @@ pub struct ServiceInputs {
     pub task_definition: String,
     /// Number of tasks to keep running (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 5000), title = "the desired count")]
     pub desired_count: Option<u32>,
     /// Leave `desiredCount` to an autoscaler: it is used only when the service is created, and
     /// afterwards the provider neither diffs nor resets it.
@@ -57,6 +71,7 @@ pub struct ServiceInputs {
     pub deployment: Option<DeploymentSettings>,
     /// Seconds to ignore failing load balancer health checks after a task starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 7200), title = "the grace period (seconds)")]
     pub health_check_grace_period_seconds: Option<u32>,
     /// Fargate platform version, `LATEST` by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +120,7 @@ pub struct LoadBalancer {
     /// Container that receives the traffic.
     pub container_name: String,
     /// Port on that container, 1 to 65535.
+    #[schemars(range(min = 1, max = 65535), title = "a port")]
     pub container_port: u32,
 }
 
@@ -114,9 +130,11 @@ pub struct LoadBalancer {
 pub struct DeploymentSettings {
     /// Lowest share of `desiredCount` kept running during a rollout, 0 to 100 (default 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100), title = "the minimum healthy percent")]
     pub minimum_healthy_percent: Option<u32>,
     /// Highest share of `desiredCount` running during a rollout, 100 to 200 (default 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 100, max = 200), title = "the maximum percent")]
     pub maximum_percent: Option<u32>,
     /// Stop a failing rollout (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -138,9 +156,11 @@ pub struct CapacityProviderItem {
     pub capacity_provider: CapacityProvider,
     /// Relative share of tasks, 0 to 1000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000), title = "the weight")]
     pub weight: Option<u32>,
     /// Tasks placed here before weights apply, 0 to 100000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100000), title = "the base")]
     pub base: Option<u32>,
 }
 
@@ -187,176 +207,6 @@ pub struct ServiceOutputs {
     pub tags_all: BTreeMap<String, String>,
 }
 
-const NAME_MAX: usize = 255;
-
-fn name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '-' || c == '_'
-}
-
-fn prefixed_ids(failures: &mut Vec<CheckFailure>, property: &str, ids: &[String], prefix: &str) {
-    for (i, id) in ids.iter().enumerate() {
-        if is_known(id) && !id.starts_with(prefix) {
-            failures.push(CheckFailure::new(
-                format!("{property}[{i}]"),
-                format!("`{id}` is not a {prefix}... id"),
-            ));
-        }
-    }
-}
-
-/// Every validation rule; each failure names the property path and the value.
-pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
-    let mut f = Vec::new();
-    if let Some(name) = i.name.as_deref().filter(|n| is_known(n))
-        && (name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char))
-    {
-        f.push(CheckFailure::new(
-            "name",
-            format!("`{name}` is not a valid service name: use 1 to {NAME_MAX} letters, digits, hyphens and underscores"),
-        ));
-    }
-    if is_known(&i.cluster) && i.cluster.trim().is_empty() {
-        f.push(CheckFailure::new(
-            "cluster",
-            "a cluster ARN or name is required",
-        ));
-    }
-    if is_known(&i.task_definition)
-        && !validate::is_arn_of(&i.task_definition, "ecs")
-        && !i.task_definition.contains(':')
-    {
-        f.push(CheckFailure::new(
-            "taskDefinition",
-            format!(
-                "`{}` is not a task definition ARN or `family:revision`",
-                i.task_definition
-            ),
-        ));
-    }
-    range(
-        &mut f,
-        "desiredCount",
-        i.desired_count,
-        0,
-        5000,
-        "the desired count",
-    );
-    let subnets = &i.network.subnets;
-    if subnets.is_empty() || subnets.len() > 16 {
-        f.push(CheckFailure::new(
-            "network.subnets",
-            format!("{} subnets given; a service needs 1 to 16", subnets.len()),
-        ));
-    }
-    prefixed_ids(&mut f, "network.subnets", subnets, "subnet-");
-    let sgs = &i.network.security_groups;
-    if sgs.is_empty() || sgs.len() > 5 {
-        f.push(CheckFailure::new(
-            "network.securityGroups",
-            format!(
-                "{} security groups given; a service needs 1 to 5",
-                sgs.len()
-            ),
-        ));
-    }
-    prefixed_ids(&mut f, "network.securityGroups", sgs, "sg-");
-    for (n, lb) in i.load_balancers.iter().flatten().enumerate() {
-        if is_known(&lb.target_group_arn)
-            && !validate::is_arn_of(&lb.target_group_arn, "elasticloadbalancing")
-        {
-            f.push(CheckFailure::new(
-                format!("loadBalancers[{n}].targetGroupArn"),
-                format!("`{}` is not a target group ARN (arn:aws:elasticloadbalancing:...:targetgroup/...)", lb.target_group_arn),
-            ));
-        }
-        range(
-            &mut f,
-            &format!("loadBalancers[{n}].containerPort"),
-            Some(lb.container_port),
-            1,
-            65535,
-            "a port",
-        );
-    }
-    if let Some(d) = &i.deployment {
-        range(
-            &mut f,
-            "deployment.minimumHealthyPercent",
-            d.minimum_healthy_percent,
-            0,
-            100,
-            "the minimum healthy percent",
-        );
-        range(
-            &mut f,
-            "deployment.maximumPercent",
-            d.maximum_percent,
-            100,
-            200,
-            "the maximum percent",
-        );
-        if d.rollback == Some(true) && d.circuit_breaker == Some(false) {
-            f.push(CheckFailure::new(
-                "deployment.rollback",
-                "rollback needs the circuit breaker; set circuitBreaker: true",
-            ));
-        }
-        if d.minimum_healthy_percent == Some(100) && d.maximum_percent == Some(100) {
-            f.push(CheckFailure::new(
-                "deployment.maximumPercent",
-                "with minimumHealthyPercent 100, maximumPercent 100 leaves no room to start a new task: a rollout could never proceed",
-            ));
-        }
-    }
-    range(
-        &mut f,
-        "healthCheckGracePeriodSeconds",
-        i.health_check_grace_period_seconds,
-        0,
-        7200,
-        "the grace period (seconds)",
-    );
-    if let Some(cps) = &i.capacity_provider_strategy {
-        if cps.is_empty() {
-            f.push(CheckFailure::new(
-                "capacityProviderStrategy",
-                "give at least one capacity provider, or leave it out for the FARGATE launch type",
-            ));
-        }
-        for (n, c) in cps.iter().enumerate() {
-            range(
-                &mut f,
-                &format!("capacityProviderStrategy[{n}].weight"),
-                c.weight,
-                0,
-                1000,
-                "the weight",
-            );
-            range(
-                &mut f,
-                &format!("capacityProviderStrategy[{n}].base"),
-                c.base,
-                0,
-                100_000,
-                "the base",
-            );
-        }
-    }
-    if let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v))
-        && v != "LATEST"
-        && !v
-            .split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    {
-        f.push(CheckFailure::new(
-            "platformVersion",
-            format!("`{v}` is not a platform version; use LATEST or e.g. 1.4.0"),
-        ));
-    }
-    validate::tags("tags", i.tags.as_ref(), &mut f);
-    f
-}
-
 fn autoscaled(i: &ServiceInputs) -> bool {
     i.desired_count_managed_by_autoscaler == Some(true)
 }
@@ -371,88 +221,6 @@ fn wait_timeout(ctx: &Ctx, i: &ServiceInputs) -> Duration {
             d.deregistration_delay_seconds.unwrap_or(300),
         )
     })
-}
-
-/// Deterministic per service: a create retried by the SDK or after a crash cannot make a twin.
-fn client_token(cluster: &str, name: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in cluster.bytes().chain([0]).chain(name.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("pulumi-fargate-{h:016x}")
-}
-
-fn network(i: &ServiceInputs) -> ecs::NetworkConfiguration {
-    let vpc = ecs::AwsVpcConfiguration::builder()
-        .set_subnets(Some(i.network.subnets.clone()))
-        .set_security_groups(Some(i.network.security_groups.clone()))
-        .assign_public_ip(if i.network.assign_public_ip == Some(true) {
-            ecs::AssignPublicIp::Enabled
-        } else {
-            ecs::AssignPublicIp::Disabled
-        })
-        .build()
-        .expect("subnets are set");
-    ecs::NetworkConfiguration::builder()
-        .awsvpc_configuration(vpc)
-        .build()
-}
-
-fn load_balancers(i: &ServiceInputs) -> Vec<ecs::LoadBalancer> {
-    i.load_balancers
-        .iter()
-        .flatten()
-        .map(|lb| {
-            ecs::LoadBalancer::builder()
-                .target_group_arn(&lb.target_group_arn)
-                .container_name(&lb.container_name)
-                .container_port(lb.container_port as i32)
-                .build()
-        })
-        .collect()
-}
-
-fn deployment_configuration(i: &ServiceInputs) -> ecs::DeploymentConfiguration {
-    let d = i.deployment.clone().unwrap_or_default();
-    let breaker = d.circuit_breaker.unwrap_or(true);
-    ecs::DeploymentConfiguration::builder()
-        .minimum_healthy_percent(d.minimum_healthy_percent.unwrap_or(100) as i32)
-        .maximum_percent(d.maximum_percent.unwrap_or(200) as i32)
-        .deployment_circuit_breaker(
-            ecs::DeploymentCircuitBreaker::builder()
-                .enable(breaker)
-                .rollback(breaker && d.rollback.unwrap_or(true))
-                .build(),
-        )
-        .build()
-}
-
-fn capacity_providers(i: &ServiceInputs) -> Option<Vec<ecs::CapacityProviderStrategyItem>> {
-    i.capacity_provider_strategy.as_ref().map(|items| {
-        items
-            .iter()
-            .filter_map(|c| {
-                ecs::CapacityProviderStrategyItem::builder()
-                    .capacity_provider(match c.capacity_provider {
-                        CapacityProvider::Fargate => "FARGATE",
-                        CapacityProvider::FargateSpot => "FARGATE_SPOT",
-                    })
-                    .set_weight(c.weight.map(|w| w as i32))
-                    .set_base(c.base.map(|b| b as i32))
-                    .build()
-                    .ok()
-            })
-            .collect()
-    })
-}
-
-fn propagate(p: PropagateTags) -> ecs::PropagateTags {
-    match p {
-        PropagateTags::Service => ecs::PropagateTags::Service,
-        PropagateTags::TaskDefinition => ecs::PropagateTags::TaskDefinition,
-        PropagateTags::None => ecs::PropagateTags::None,
-    }
 }
 
 impl Service {
@@ -506,10 +274,8 @@ impl Service {
                 outputs.running_count = u32::try_from(service.running_count()).unwrap_or(0);
                 Ok(outputs)
             }
-            Err(reasons) => Err(ProviderError::InitFailed {
-                id: outputs.arn.clone(),
-                outputs: to_json(&outputs),
-                reasons: reasons
+            Err(reasons) => {
+                let reasons = reasons
                     .into_iter()
                     .enumerate()
                     .map(|(n, r)| {
@@ -519,8 +285,9 @@ impl Service {
                             r
                         }
                     })
-                    .collect(),
-            }),
+                    .collect();
+                Err(init_failed(&outputs.arn, &outputs, reasons))
+            }
         }
     }
 }
@@ -783,214 +550,15 @@ impl Resource for Service {
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: &ServiceOutputs) -> Result<()> {
         let client = ctx.aws.ecs().await?;
-        let cluster = &olds.inputs.cluster;
-        let Some(svc) = find_service(client, cluster, id).await? else {
-            return Ok(());
-        };
-        if svc.desired_count() > 0 {
-            ctx.log.status("scaling to 0 before deleting").await;
-            match client
-                .update_service()
-                .cluster(cluster)
-                .service(id)
-                .desired_count(0)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e)
-                    if matches!(
-                        aws_error_code(&e),
-                        Some("ServiceNotFoundException" | "ServiceNotActiveException")
-                    ) =>
-                {
-                    return Ok(());
-                }
-                Err(e) => return Err(ProviderError::from_aws("ecs:UpdateService", &e, &[])),
-            }
-        }
-        match client
-            .delete_service()
-            .cluster(cluster)
-            .service(id)
-            .force(true)
-            .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    aws_error_code(&e),
-                    Some(
-                        "ServiceNotFoundException"
-                            | "ServiceNotActiveException"
-                            | "ClusterNotFoundException"
-                    )
-                ) =>
-            {
-                return Ok(());
-            }
-            Err(e) => return Err(ProviderError::from_aws("ecs:DeleteService", &e, &[])),
-        }
-        // ECS keeps a deleted service DRAINING until its tasks stop; wait, but boundedly.
-        let timeout = ctx.timeout.unwrap_or(Duration::from_secs(600));
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            match find_service(client, cluster, id).await? {
-                None => return Ok(()),
-                Some(s) if s.status() == Some("INACTIVE") => return Ok(()),
-                Some(s) => {
-                    ctx.log
-                        .status(format!(
-                            "deleting: {} ({} running)",
-                            s.status().unwrap_or("?"),
-                            s.running_count()
-                        ))
-                        .await
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ProviderError::Retryable(format!(
-                    "service {id} still draining after {}s; run `pulumi destroy` again to keep waiting",
-                    timeout.as_secs()
-                )));
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(crate::aws::ecs_service::poll_interval(timeout)) => {}
-                _ = ctx.cancel.cancelled() => return Err(ProviderError::Cancelled),
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::resource::{ChangeKind, DynResource};
-    use serde_json::json;
-
-    fn base() -> serde_json::Value {
-        json!({
-            "cluster": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-            "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:3",
-            "network": {"subnets": ["subnet-1", "subnet-2"], "securityGroups": ["sg-1"]},
-            "loadBalancers": [{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc", "containerName": "api", "containerPort": 8080}],
-        })
-    }
-
-    fn ctx<'a>() -> CheckContext<'a> {
-        CheckContext {
-            name: "api",
-            random_seed: b"s",
-            proposed_name: None,
-            has_unknowns: false,
-        }
-    }
-
-    fn failure_for(v: serde_json::Value, property: &str) -> CheckFailure {
-        let failures = DynResource::check(&Service, v, None, &ctx()).expect_err("should fail");
-        failures
-            .iter()
-            .find(|f| f.property == property)
-            .cloned()
-            .unwrap_or_else(|| panic!("no failure for {property}: {failures:?}"))
-    }
-
-    #[test]
-    fn good_inputs_pass_with_defaults() {
-        let checked = DynResource::check(&Service, base(), None, &ctx()).unwrap();
-        assert_eq!(checked["desiredCount"], json!(1));
-        assert!(checked["name"].as_str().unwrap().starts_with("api-"));
-    }
-
-    #[test]
-    fn validation_rules() {
-        let mut v = base();
-        v["network"]["subnets"] = json!([]);
-        failure_for(v, "network.subnets");
-        let mut v = base();
-        v["network"]["subnets"] = json!(["vpc-1"]);
-        assert!(
-            failure_for(v, "network.subnets[0]")
-                .reason
-                .contains("vpc-1")
-        );
-        let mut v = base();
-        v["loadBalancers"][0]["containerPort"] = json!(0);
-        failure_for(v, "loadBalancers[0].containerPort");
-        let mut v = base();
-        v["loadBalancers"][0]["targetGroupArn"] = json!("my-tg");
-        failure_for(v, "loadBalancers[0].targetGroupArn");
-        let mut v = base();
-        v["deployment"] = json!({"minimumHealthyPercent": 150});
-        failure_for(v, "deployment.minimumHealthyPercent");
-        let mut v = base();
-        v["deployment"] = json!({"minimumHealthyPercent": 100, "maximumPercent": 100});
-        failure_for(v, "deployment.maximumPercent");
-        let mut v = base();
-        v["taskDefinition"] = json!("api");
-        failure_for(v, "taskDefinition");
-        let mut v = base();
-        v["capacityProviderStrategy"] = json!([{"capacityProvider": "SPOT"}]);
-        assert!(
-            failure_for(v, "capacityProviderStrategy[0].capacityProvider")
-                .reason
-                .contains("FARGATE_SPOT")
-        );
-        let mut v = base();
-        v["platformVersion"] = json!("newest");
-        failure_for(v, "platformVersion");
-    }
-
-    fn diff(old: serde_json::Value, new: serde_json::Value) -> Diff {
-        let defaults = BTreeMap::new();
-        Resource::diff(
-            &Service,
-            &DiffInput {
-                old_inputs: &old,
-                old_outputs: &json!({}),
-                news: &new,
-                default_tags: &defaults,
-            },
+        let timeout = ctx.timeout.unwrap_or(DEFAULT_DELETE_TIMEOUT);
+        delete_service(
+            client,
+            &olds.inputs.cluster,
+            id,
+            timeout,
+            &ctx.log,
+            &ctx.cancel,
         )
-    }
-
-    #[test]
-    fn diff_classification() {
-        let old = DynResource::check(&Service, base(), None, &ctx()).unwrap();
-        let mut new = old.clone();
-        new["desiredCount"] = json!(3);
-        let d = diff(old.clone(), new);
-        assert!(!d.is_replace());
-        assert_eq!(d.changes.get("desiredCount"), Some(&ChangeKind::Update));
-        let mut new = old.clone();
-        new["taskDefinition"] = json!("arn:aws:ecs:us-east-1:123456789012:task-definition/api:4");
-        assert!(!diff(old.clone(), new).is_replace());
-        let mut new = old.clone();
-        new["cluster"] = json!("other");
-        assert!(diff(old.clone(), new).is_replace());
-        let mut new = old.clone();
-        new["name"] = json!("renamed");
-        assert!(diff(old.clone(), new).is_replace());
-        let mut new = old.clone();
-        new["capacityProviderStrategy"] = json!([{"capacityProvider": "FARGATE_SPOT"}]);
-        assert!(diff(old.clone(), new).is_replace());
-    }
-
-    #[test]
-    fn autoscaled_desired_count_is_never_diffed() {
-        let mut old = DynResource::check(&Service, base(), None, &ctx()).unwrap();
-        old["desiredCountManagedByAutoscaler"] = json!(true);
-        let mut new = old.clone();
-        new["desiredCount"] = json!(7);
-        assert!(!diff(old, new).has_changes());
-    }
-
-    #[test]
-    fn client_token_is_stable_and_short() {
-        let t = client_token("c", "svc");
-        assert_eq!(t, client_token("c", "svc"));
-        assert_ne!(t, client_token("c", "svc2"));
-        assert!(t.len() <= 36);
+        .await
     }
 }

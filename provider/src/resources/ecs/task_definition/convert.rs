@@ -1,28 +1,12 @@
-//! Conversions between our resource inputs and AWS SDK shapes, in one place.
+//! Conversion between AWS's task definition shapes and our inputs: the RegisterTaskDefinition
+//! request, and a described revision read back as inputs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_ecs::types as ecs;
 
-use crate::resources::ecs::task_definition::{
-    AwsLogs, ContainerDefinition, ContainerDependency, CpuArchitecture, DependencyCondition,
-    HealthCheck, LogConfiguration, OperatingSystemFamily, PortMapping, PortProtocol,
-    RuntimePlatform, TaskDefinitionInputs,
-};
-
-/// Everything RegisterTaskDefinition needs, as AWS shapes.
-#[derive(Debug, Clone)]
-pub struct TaskDefinitionSpec {
-    pub family: String,
-    pub cpu: String,
-    pub memory: String,
-    pub runtime_platform: Option<ecs::RuntimePlatform>,
-    pub execution_role_arn: Option<String>,
-    pub task_role_arn: Option<String>,
-    pub ephemeral_storage: Option<ecs::EphemeralStorage>,
-    pub containers: Vec<ecs::ContainerDefinition>,
-    pub tags: Vec<ecs::Tag>,
-}
+use super::*;
+use crate::aws::ecs::TaskDefinitionSpec;
 
 fn i32_of(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
@@ -34,7 +18,7 @@ fn u32_of(v: i32) -> u32 {
 
 /// Our inputs (already checked) to a RegisterTaskDefinition request. `region` fills the
 /// awslogs region that AWS requires when the program left it out.
-pub fn task_definition_request(
+pub(crate) fn task_definition_request(
     inputs: &TaskDefinitionInputs,
     tags_all: &BTreeMap<String, String>,
     region: &str,
@@ -66,7 +50,7 @@ pub fn task_definition_request(
             .iter()
             .map(|c| container_request(c, region))
             .collect(),
-        tags: super::ecs::to_ecs_tags(tags_all),
+        tags: ecs_api::to_ecs_tags(tags_all),
     }
 }
 
@@ -158,7 +142,7 @@ fn container_request(c: &ContainerDefinition, region: &str) -> ecs::ContainerDef
 }
 
 /// A task definition as AWS reports it, back to our inputs (before normalisation).
-pub fn task_definition_inputs(
+pub(crate) fn task_definition_inputs(
     td: &ecs::TaskDefinition,
     tags: &BTreeMap<String, String>,
 ) -> TaskDefinitionInputs {
@@ -269,7 +253,6 @@ fn container_inputs(c: &ecs::ContainerDefinition) -> ContainerDefinition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::ecs::task_definition::normalize;
 
     fn sample() -> TaskDefinitionInputs {
         let mut i: TaskDefinitionInputs = serde_json::from_value(serde_json::json!({

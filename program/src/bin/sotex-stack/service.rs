@@ -1,0 +1,142 @@
+//! The service: the ECS cluster, the API's task definition and the Fargate service behind the
+//! target group, which waits for its rollout to reach steady state.
+
+use std::collections::BTreeMap;
+
+use pulumi_rs::fargate::ecs::{
+    AwsLogs, Cluster, ClusterArgs, ContainerDefinition, DeploymentSettings,
+    LoadBalancer as ServiceLoadBalancer, LogConfiguration, NetworkConfiguration, PortMapping,
+    Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+};
+use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions};
+
+use crate::CONTAINER;
+use crate::lb::Routing;
+use crate::network::{Groups, Network};
+use crate::settings::Settings;
+
+pub struct App {
+    pub cluster: Cluster,
+    pub task_definition: TaskDefinition,
+    pub service: Service,
+}
+
+pub fn service(
+    ctx: &Context,
+    s: &Settings,
+    net: &Network,
+    groups: &Groups,
+    routing: &Routing,
+    tags: &Output<BTreeMap<String, String>>,
+) -> App {
+    let cluster = Cluster::new(
+        ctx,
+        "backend",
+        ClusterArgs {
+            container_insights: s.container_insights.map(Output::new),
+            tags: Some(tags.clone()),
+            ..Default::default()
+        },
+        ResourceOptions::default(),
+    );
+    let task_definition = TaskDefinition::new(
+        ctx,
+        "api",
+        TaskDefinitionArgs {
+            containers: Some(containers(s)),
+            cpu: Some(Output::new(s.cpu)),
+            memory: Some(Output::new(s.memory)),
+            execution_role_arn: s.execution_role_arn.clone().map(Output::new),
+            task_role_arn: s.task_role_arn.clone().map(Output::new),
+            keep_revisions: Some(Output::new(5)),
+            tags: Some(tags.clone()),
+            ..Default::default()
+        },
+        ResourceOptions::default(),
+    );
+    let port = s.container_port;
+    let service = Service::new(
+        ctx,
+        "api",
+        ServiceArgs {
+            cluster: Some(cluster.arn.clone()),
+            task_definition: Some(task_definition.arn.clone()),
+            desired_count: Some(Output::new(s.desired_count)),
+            desired_count_managed_by_autoscaler: Some(Output::new(
+                s.desired_count_managed_by_autoscaler,
+            )),
+            network: Some(net.task_subnets.zip(&groups.service.id()).map({
+                let assign_public_ip = s.assign_public_ip;
+                move |(subnets, group)| NetworkConfiguration {
+                    subnets,
+                    security_groups: vec![group],
+                    assign_public_ip: Some(assign_public_ip),
+                }
+            })),
+            load_balancers: Some(routing.target_group.arn.map(move |arn| {
+                vec![ServiceLoadBalancer {
+                    container_name: CONTAINER.into(),
+                    container_port: port,
+                    target_group_arn: arn,
+                }]
+            })),
+            health_check_grace_period_seconds: Some(Output::new(30)),
+            deployment: Some(Output::new(DeploymentSettings {
+                minimum_healthy_percent: Some(s.minimum_healthy_percent),
+                maximum_percent: Some(s.maximum_percent),
+                circuit_breaker: Some(true),
+                rollback: Some(true),
+                ..Default::default()
+            })),
+            wait_for_steady_state: Some(Output::new(true)),
+            tags: Some(tags.clone()),
+            ..Default::default()
+        },
+        ResourceOptions {
+            // ECS refuses a target group that no listener routes to yet.
+            depends_on: routing.listeners.clone(),
+            custom_timeouts: Some(CustomTimeouts {
+                create: Some(s.rollout_timeout.clone()),
+                update: Some(s.rollout_timeout.clone()),
+                delete: None,
+            }),
+            ..Default::default()
+        },
+    );
+    App {
+        cluster,
+        task_definition,
+        service,
+    }
+}
+
+/// The API container: its port, environment (secret as a whole when any entry is), secrets
+/// by reference, and logs to CloudWatch.
+fn containers(s: &Settings) -> Output<Vec<ContainerDefinition>> {
+    let image = s.image();
+    let secrets = s.secrets.clone();
+    let log_group = s.log_group.clone();
+    let port = s.container_port;
+    s.environment.map(move |environment| {
+        vec![ContainerDefinition {
+            name: CONTAINER.into(),
+            image: image.clone(),
+            essential: Some(true),
+            port_mappings: Some(vec![PortMapping {
+                container_port: port,
+                ..Default::default()
+            }]),
+            environment: (!environment.is_empty()).then_some(environment),
+            secrets: (!secrets.is_empty()).then(|| secrets.clone()),
+            log_configuration: Some(LogConfiguration {
+                awslogs: AwsLogs {
+                    group: log_group.clone(),
+                    stream_prefix: CONTAINER.into(),
+                    create_group: Some(true),
+                    region: None,
+                },
+            }),
+            ..Default::default()
+        }]
+    })
+}

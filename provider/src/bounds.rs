@@ -1,0 +1,217 @@
+//! Bounds declared once, on the input structs: `#[schemars(range(min = .., max = ..))]`,
+//! `length(..)` and `regex(pattern = ..)` put `minimum` / `maximum` / `minLength` /
+//! `maxLength` / `pattern` into the type's JSON schema, which becomes the package schema (so
+//! SDK docs and IDEs show them) and is walked here to validate a value. A `title` on the field
+//! names the bound in the message (`the desired count`); without one the property name does.
+
+use pulumi_rs_proto::value::contains_unknowns;
+use schemars::JsonSchema;
+use serde_json::Value as Json;
+
+use crate::error::CheckFailure;
+use crate::typed::schema_of;
+
+/// The JSON schema keywords this module enforces, which the package schema carries too.
+pub const KEYWORDS: &[&str] = &["minimum", "maximum", "minLength", "maxLength", "pattern"];
+
+/// Every declared bound `value` breaks, named by property path. Unknowns are skipped (their
+/// real value is checked at `up`).
+pub fn check<T: JsonSchema>(value: &Json) -> Vec<CheckFailure> {
+    let root = schema_of::<T>();
+    let mut failures = Vec::new();
+    walk(&root, &root, value, "", &mut failures);
+    failures
+}
+
+fn walk(schema: &Json, root: &Json, value: &Json, path: &str, failures: &mut Vec<CheckFailure>) {
+    if value.is_null() || contains_unknowns(value) && !value.is_object() && !value.is_array() {
+        return;
+    }
+    if let Some(target) = schema
+        .get("$ref")
+        .and_then(Json::as_str)
+        .and_then(|r| root.get("$defs")?.get(r.rsplit('/').next()?))
+    {
+        walk(target, root, value, path, failures);
+    }
+    for combinator in ["anyOf", "oneOf", "allOf"] {
+        for branch in schema
+            .get(combinator)
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(branch, root, value, path, failures);
+        }
+    }
+    match value {
+        Json::Number(n) => number_bounds(schema, n, path, failures),
+        Json::String(s) => string_bounds(schema, s, path, failures),
+        Json::Object(map) => {
+            for (key, sub) in schema
+                .get("properties")
+                .and_then(Json::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(v) = map.get(key) {
+                    let at = if path.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(sub, root, v, &at, failures);
+                }
+            }
+        }
+        Json::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, v) in items.iter().enumerate() {
+                    walk(item_schema, root, v, &format!("{path}[{i}]"), failures);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// How a failure names the bounded value: the field's `title`, else its property name.
+fn label(schema: &Json, path: &str) -> String {
+    match schema.get("title").and_then(Json::as_str) {
+        Some(title) => title.to_string(),
+        None => format!("`{}`", path.rsplit(['.', '[']).next().unwrap_or(path)),
+    }
+}
+
+fn number_bounds(
+    schema: &Json,
+    n: &serde_json::Number,
+    path: &str,
+    failures: &mut Vec<CheckFailure>,
+) {
+    let (min, max) = (schema.get("minimum"), schema.get("maximum"));
+    let v = n.as_f64().unwrap_or_default();
+    let below = min.and_then(Json::as_f64).is_some_and(|m| v < m);
+    let above = max.and_then(Json::as_f64).is_some_and(|m| v > m);
+    if !(below || above) {
+        return;
+    }
+    let what = label(schema, path);
+    let valid = match (min, max) {
+        (Some(min), Some(max)) => format!("{what} must be {min} to {max}"),
+        (Some(min), None) => format!("{what} must be at least {min}"),
+        (_, Some(max)) => format!("{what} must be at most {max}"),
+        (None, None) => unreachable!("a bound was broken"),
+    };
+    failures.push(CheckFailure::new(
+        path,
+        format!("{n} is out of range: {valid}"),
+    ));
+}
+
+fn string_bounds(schema: &Json, s: &str, path: &str, failures: &mut Vec<CheckFailure>) {
+    let chars = s.chars().count() as u64;
+    let (min, max) = (
+        schema.get("minLength").and_then(Json::as_u64),
+        schema.get("maxLength").and_then(Json::as_u64),
+    );
+    if min.is_some_and(|m| chars < m) || max.is_some_and(|m| chars > m) {
+        let what = label(schema, path);
+        let valid = match (min, max) {
+            (Some(min), Some(max)) => format!("{what} must be {min} to {max} characters long"),
+            (Some(min), None) => format!("{what} must be at least {min} characters long"),
+            (_, max) => format!(
+                "{what} must be at most {} characters long",
+                max.unwrap_or_default()
+            ),
+        };
+        failures.push(CheckFailure::new(
+            path,
+            format!("`{s}` is {chars} characters long: {valid}"),
+        ));
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Json::as_str)
+        && !regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
+    {
+        let what = label(schema, path);
+        failures.push(CheckFailure::new(
+            path,
+            format!("`{s}` is not valid: {what} must match `{pattern}`"),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pulumi_rs_proto::value::UNKNOWN;
+    use serde_json::json;
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Outer {
+        #[schemars(range(min = 1, max = 10), title = "the count")]
+        count: Option<u32>,
+        #[schemars(range(min = -1))]
+        offset: i32,
+        #[schemars(length(min = 1, max = 3), regex(pattern = r"^[a-z]+$"))]
+        code: Option<String>,
+        items: Vec<Inner>,
+        inner: Option<Inner>,
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Inner {
+        #[schemars(range(min = 1, max = 65535), title = "a port")]
+        port: u32,
+    }
+
+    #[test]
+    fn numbers_name_the_path_the_value_and_the_range() {
+        let f = check::<Outer>(&json!({
+            "count": 11, "offset": -2, "items": [{"port": 80}, {"port": 0}], "inner": {"port": 70000}
+        }));
+        let got: Vec<(&str, &str)> = f
+            .iter()
+            .map(|f| (f.property.as_str(), f.reason.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("count", "11 is out of range: the count must be 1 to 10"),
+                ("offset", "-2 is out of range: `offset` must be at least -1"),
+                (
+                    "items[1].port",
+                    "0 is out of range: a port must be 1 to 65535"
+                ),
+                (
+                    "inner.port",
+                    "70000 is out of range: a port must be 1 to 65535"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_check_length_and_pattern() {
+        let f = check::<Outer>(&json!({"offset": 0, "items": [], "code": "ABCD"}));
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(f[0].property, "code");
+        assert!(f[0].reason.contains("4 characters long"), "{}", f[0].reason);
+        assert!(f[1].reason.contains("must match"), "{}", f[1].reason);
+    }
+
+    #[test]
+    fn values_in_bounds_and_unknowns_pass() {
+        assert!(
+            check::<Outer>(&json!({"count": 10, "offset": -1, "items": [{"port": 1}]})).is_empty()
+        );
+        assert!(
+            check::<Outer>(
+                &json!({"count": UNKNOWN, "offset": 0, "items": UNKNOWN, "code": UNKNOWN})
+            )
+            .is_empty()
+        );
+    }
+}
