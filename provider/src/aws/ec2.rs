@@ -74,8 +74,10 @@ pub fn to_ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Leaves out the provider's URN mark ([`crate::adopt::URN_TAG`]): it is not the program's.
 pub fn from_ec2_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
+        .filter(|t| t.key() != Some(crate::adopt::URN_TAG))
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),
@@ -102,6 +104,22 @@ pub async fn find_security_group(client: &Client, id: &str) -> Result<Option<Sec
             SECURITY_GROUP_NOT_FOUND,
         )),
     }
+}
+
+/// A security group by name in a VPC (names are unique per VPC); `None` when there is none.
+pub async fn find_security_group_named(
+    client: &Client,
+    vpc_id: &str,
+    name: &str,
+) -> Result<Option<SecurityGroup>> {
+    let out = client
+        .describe_security_groups()
+        .filters(filter("group-name", name))
+        .filters(filter("vpc-id", vpc_id))
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ec2:DescribeSecurityGroups", &e, &[]))?;
+    Ok(out.security_groups().first().cloned())
 }
 
 /// Makes an EC2 resource's tags equal `desired`: deletes removed keys, creates new or changed ones.

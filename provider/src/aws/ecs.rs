@@ -25,8 +25,10 @@ pub fn to_ecs_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Leaves out the provider's URN mark ([`crate::adopt::URN_TAG`]): it is not the program's.
 pub fn from_ecs_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
+        .filter(|t| t.key() != Some(crate::adopt::URN_TAG))
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),
@@ -278,6 +280,35 @@ pub async fn find_task_definition(
         definition: td.clone(),
         tags: from_ecs_tags(out.tags()),
     }))
+}
+
+/// The ARN of the family's newest ACTIVE revision when it carries the tag `key` = `value`
+/// (the URN mark of a create that never answered).
+pub async fn latest_revision_tagged(
+    client: &Client,
+    family: &str,
+    key: &str,
+    value: &str,
+) -> Result<Option<String>> {
+    let out = match client
+        .describe_task_definition()
+        .task_definition(family)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if is_missing_task_definition(&e) => return Ok(None),
+        Err(e) => return Err(ProviderError::from_aws("ecs:DescribeTaskDefinition", &e, &[])),
+    };
+    let marked = out
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(key) && t.value() == Some(value));
+    Ok(out
+        .task_definition()
+        .filter(|td| marked && td.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive))
+        .and_then(|td| td.task_definition_arn().map(str::to_string)))
 }
 
 /// Deregisters one revision; one already gone or inactive counts as done.

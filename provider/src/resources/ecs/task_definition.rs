@@ -687,7 +687,12 @@ impl Resource for TaskDefinition {
         let region = ctx.aws.region().await?;
         let registered = ecs_api::register_task_definition(
             ecs,
-            convert::task_definition_request(inputs, &tags_all, &region),
+            // The URN mark lets a retry after a crashed create find this revision (crate::adopt).
+            convert::task_definition_request(
+                inputs,
+                &crate::adopt::marked(ctx, &tags_all),
+                &region,
+            ),
             &[],
         )
         .await?;
