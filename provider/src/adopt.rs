@@ -102,7 +102,8 @@ impl Journal {
     }
 
     fn file(&self, urn: &str) -> PathBuf {
-        self.dir.join(format!("{:016x}.json", fnv64(urn.as_bytes())))
+        self.dir
+            .join(format!("{:016x}.json", fnv64(urn.as_bytes())))
     }
 
     /// The unfinished create of `urn` a dead provider left, if any.
@@ -125,7 +126,11 @@ impl Journal {
             std::fs::rename(&tmp, &file)
         };
         if let Err(e) = write() {
-            tracing::warn!("recording the create of {} in {:?}: {e}", entry.urn, self.dir);
+            tracing::warn!(
+                "recording the create of {} in {:?}: {e}",
+                entry.urn,
+                self.dir
+            );
         }
     }
 
@@ -157,7 +162,10 @@ pub fn name_of_unfinished_create(urn: &str, type_token: &str) -> Option<String> 
 }
 
 fn text<'a>(inputs: &'a Json, key: &str) -> Option<&'a str> {
-    inputs.get(key).and_then(Json::as_str).filter(|s| !s.is_empty())
+    inputs
+        .get(key)
+        .and_then(Json::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// The id of a resource that carries `ctx`'s URN mark and matches `inputs`' name (and scope:

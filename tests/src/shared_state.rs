@@ -166,6 +166,9 @@ mod tests {
             assert!(url.contains(p), "{url} lacks {p}");
         }
         let kms = secrets_provider("http://127.0.0.1:5000");
-        assert!(kms.starts_with("awskms://alias/sotex-pulumi-secrets?"), "{kms}");
+        assert!(
+            kms.starts_with("awskms://alias/sotex-pulumi-secrets?"),
+            "{kms}"
+        );
     }
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use fargate_e2e::Moto;
 use fargate_e2e::faults::inventory::{
-    CLUSTER, Item, LISTENER, LOAD_BALANCER, SECURITY_GROUP, SERVICE, TARGET_GROUP,
-    TASK_DEFINITION, reconcile,
+    CLUSTER, Item, LISTENER, LOAD_BALANCER, SECURITY_GROUP, SERVICE, TARGET_GROUP, TASK_DEFINITION,
+    reconcile,
 };
 use fargate_e2e::faults::process::{descendants, descendants_named, signal};
 use fargate_e2e::faults::recovery::pending_creates;

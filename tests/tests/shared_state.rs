@@ -37,7 +37,10 @@ fn team_project(moto: &Moto, provider_endpoint: &str, kms: bool) -> PulumiProjec
     if kms {
         // No passphrase anywhere: KMS alone protects the secrets.
         project.set_env("PULUMI_CONFIG_PASSPHRASE", "");
-        project.stack_init_with(STACK, &["--secrets-provider", &secrets_provider(&moto.url())]);
+        project.stack_init_with(
+            STACK,
+            &["--secrets-provider", &secrets_provider(&moto.url())],
+        );
         assert_uses_kms(&project);
     } else {
         project.stack_init(STACK);
@@ -134,7 +137,9 @@ fn s3_state_and_kms_secrets_through_a_whole_lifecycle() {
 }
 
 /// Starts two `pulumi up` together; returns their outputs once both ended.
-fn two_ups_at_once(project: &mut PulumiProject) -> (fargate_e2e::CmdOutput, fargate_e2e::CmdOutput) {
+fn two_ups_at_once(
+    project: &mut PulumiProject,
+) -> (fargate_e2e::CmdOutput, fargate_e2e::CmdOutput) {
     let a = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
     let b = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
     (a.wait(), b.wait())
@@ -167,7 +172,11 @@ fn concurrent_ups_one_runs_the_other_stops_on_the_lock_and_a_stale_lock_is_cance
             break if a.success() { (a, b) } else { (b, a) };
         }
         let rec = reconcile(moto.addr(), &project.stack_export());
-        assert_eq!(rec.checked(), 0, "both stopped, yet something changed: {rec}");
+        assert_eq!(
+            rec.checked(),
+            0,
+            "both stopped, yet something changed: {rec}"
+        );
         assert!(rounds < 4, "{rounds} rounds and neither run got the stack");
     };
     println!("winner:\n{winner}\nloser:\n{loser}");
@@ -208,8 +217,15 @@ fn concurrent_ups_one_runs_the_other_stops_on_the_lock_and_a_stale_lock_is_cance
     let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
     let started = Instant::now();
     while proxy.fired().is_empty() {
-        assert!(!run.finished(), "the run ended early:\n{}", run.output_so_far());
-        assert!(started.elapsed() < Duration::from_secs(120), "no update started");
+        assert!(
+            !run.finished(),
+            "the run ended early:\n{}",
+            run.output_so_far()
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no update started"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let cli = run.pid();
@@ -221,7 +237,11 @@ fn concurrent_ups_one_runs_the_other_stops_on_the_lock_and_a_stale_lock_is_cance
     let killed = run.wait();
     assert!(!killed.success(), "{killed}");
     let stale = current_keys(&moto.url(), ".pulumi/locks/");
-    assert_eq!(stale.len(), 1, "the killed run's lock should remain: {stale:?}");
+    assert_eq!(
+        stale.len(),
+        1,
+        "the killed run's lock should remain: {stale:?}"
+    );
 
     let blocked = project.try_up();
     assert!(

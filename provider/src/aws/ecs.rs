@@ -299,7 +299,13 @@ pub async fn latest_revision_tagged(
     {
         Ok(out) => out,
         Err(e) if is_missing_task_definition(&e) => return Ok(None),
-        Err(e) => return Err(ProviderError::from_aws("ecs:DescribeTaskDefinition", &e, &[])),
+        Err(e) => {
+            return Err(ProviderError::from_aws(
+                "ecs:DescribeTaskDefinition",
+                &e,
+                &[],
+            ));
+        }
     };
     let marked = out
         .tags()
@@ -307,7 +313,9 @@ pub async fn latest_revision_tagged(
         .any(|t| t.key() == Some(key) && t.value() == Some(value));
     Ok(out
         .task_definition()
-        .filter(|td| marked && td.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive))
+        .filter(|td| {
+            marked && td.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
+        })
         .and_then(|td| td.task_definition_arn().map(str::to_string)))
 }
 

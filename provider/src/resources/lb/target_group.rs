@@ -541,7 +541,9 @@ impl Resource for TargetGroup {
             .unhealthy_threshold_count(hc.unhealthy as i32)
             .matcher(Matcher::builder().http_code(&hc.matcher).build())
             // The URN mark lets a retry after a crashed create find it (crate::adopt).
-            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(ctx, &tags_all))))
+            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(
+                ctx, &tags_all,
+            ))))
             .customize()
             .interceptor(attempts.clone())
             .send()
