@@ -205,7 +205,7 @@ pub async fn find_marked(ctx: &Ctx, type_token: &str, inputs: &Json) -> Result<O
             };
             let ecs = ctx.aws.ecs().await?;
             // The id of a task definition is its family.
-            Ok(ecs_api::latest_revision_tagged(ecs, family, URN_TAG, &mark)
+            Ok(ecs_api::revision_if_tagged(ecs, family, URN_TAG, &mark)
                 .await?
                 .map(|_| family.to_string()))
         }
@@ -283,8 +283,88 @@ pub async fn create_or_adopt(
         resource.create(ctx, inputs, false).await
     }
     .await;
+    if unfinished.is_some()
+        && let Ok((_, outputs)) = &result
+    {
+        deregister_unknown_revisions(ctx, type_token, outputs).await;
+    }
     journal.finish(&urn);
     result
+}
+
+/// Update, journalled like a create where an update makes a new AWS object (a task
+/// definition's new revision): after an update the provider did not live to answer, the
+/// revision it registered is found by its URN mark and deregistered.
+pub async fn update_tracked(
+    resource: &dyn DynResource,
+    ctx: &Ctx,
+    id: &str,
+    olds: Json,
+    news: Json,
+) -> Result<Json> {
+    let type_token = resource.token();
+    let journal = Journal::from_env().filter(|_| type_token == TASK_DEFINITION);
+    let Some(journal) = journal else {
+        return resource.update(ctx, id, olds, news, false).await;
+    };
+    let urn = ctx.log.urn().to_string();
+    let unfinished = journal.in_flight(&urn).is_some();
+    journal.begin(&InFlight {
+        urn: urn.clone(),
+        type_token: type_token.to_string(),
+        name: requested_name(&news),
+    });
+    let result = resource.update(ctx, id, olds, news, false).await;
+    if unfinished && let Ok(outputs) = &result {
+        deregister_unknown_revisions(ctx, type_token, outputs).await;
+    }
+    journal.finish(&urn);
+    result
+}
+
+const TASK_DEFINITION: &str = "fargate:ecs:TaskDefinition";
+
+/// Deregisters the family's ACTIVE revisions that carry this resource's URN mark but that its
+/// outputs do not hold (current and kept revisions): what an interrupted registration left.
+/// Runs only after an interrupted run; best effort (a failure is logged).
+async fn deregister_unknown_revisions(ctx: &Ctx, type_token: &str, outputs: &Json) {
+    if type_token != TASK_DEFINITION {
+        return;
+    }
+    let Some(family) = text(outputs, "family") else {
+        return;
+    };
+    let known: Vec<&str> = outputs
+        .get("previousRevisions")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .chain(text(outputs, "arn"))
+        .collect();
+    let mark = urn_tag_value(ctx.log.urn());
+    let sweep = async {
+        let ecs = ctx.aws.ecs().await?;
+        for arn in ecs_api::active_revisions(ecs, family).await? {
+            if known.contains(&arn.as_str())
+                || ecs_api::revision_if_tagged(ecs, &arn, URN_TAG, &mark)
+                    .await?
+                    .is_none()
+            {
+                continue;
+            }
+            ecs_api::deregister_task_definition(ecs, &arn).await?;
+            ctx.log
+                .warn(format!(
+                    "deregistered {arn}: registered by an earlier run of this resource that was interrupted (the provider stopped)"
+                ))
+                .await;
+        }
+        Ok::<_, crate::error::ProviderError>(())
+    };
+    if let Err(e) = sweep.await {
+        tracing::warn!("looking for revisions of {family} an interrupted run left: {e}");
+    }
 }
 
 async fn adopt(

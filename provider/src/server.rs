@@ -432,10 +432,12 @@ impl ResourceProvider for FargateProvider {
         let (news, news_secrets) = plain(req.news.as_ref());
         secret_paths.extend(news_secrets);
         let ctx = self.ctx(&req.urn, req.timeout);
-        let outputs = resource
-            .update(&ctx, &req.id, olds, news, req.preview)
-            .await
-            .map_err(|e| to_status(e, &secret_paths))?;
+        let updated = if req.preview {
+            resource.update(&ctx, &req.id, olds, news, true).await
+        } else {
+            crate::adopt::update_tracked(resource, &ctx, &req.id, olds, news).await
+        };
+        let outputs = updated.map_err(|e| to_status(e, &secret_paths))?;
         Ok(Response::new(UpdateResponse {
             properties: wire(outputs, &secret_paths),
         }))

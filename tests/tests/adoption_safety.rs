@@ -44,7 +44,10 @@ fn a_look_alike_of_another_stack_is_never_adopted() {
         if let Some(c) = probe.active_clusters().into_iter().next() {
             break c;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "no cluster made");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no cluster made"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     let name = twin.cluster_name().unwrap().to_string();
@@ -78,7 +81,10 @@ fn a_look_alike_of_another_stack_is_never_adopted() {
     );
     assert!(!retry.combined().contains("adopting"), "{retry}");
     let rec = reconcile(moto.addr(), &project.stack_export());
-    assert!(rec.matched.is_empty(), "nothing of ours should be in the state: {rec}");
+    assert!(
+        rec.matched.is_empty(),
+        "nothing of ours should be in the state: {rec}"
+    );
     let lookalike = probe.describe_cluster(&name).expect("the look-alike");
     assert_eq!(lookalike.status(), Some("ACTIVE"));
     assert_eq!(cluster_tags(&lookalike).get(URN_TAG), Some(&other_urn));
@@ -88,7 +94,11 @@ fn a_look_alike_of_another_stack_is_never_adopted() {
     project.up();
     let rec = reconcile(moto.addr(), &project.stack_export());
     assert_eq!(rec.matched.len(), 1, "{rec}");
-    assert_eq!(rec.orphans.len(), 1, "only the look-alike is not ours: {rec}");
+    assert_eq!(
+        rec.orphans.len(),
+        1,
+        "only the look-alike is not ours: {rec}"
+    );
     assert!(
         rec.orphans
             .iter()

@@ -806,7 +806,8 @@ impl Resource for TaskDefinition {
             .collect();
         let registered = ecs_api::register_task_definition(
             ecs,
-            convert::task_definition_request(news, &tags_all, &region),
+            // Marked like a create's: a revision is a new AWS object (crate::adopt).
+            convert::task_definition_request(news, &crate::adopt::marked(ctx, &tags_all), &region),
             &known,
         )
         .await?;
