@@ -23,6 +23,11 @@
 //! two for ELBv2 resources whose tags are a separate call) runs only when the journal names
 //! an unfinished create of this URN.
 //!
+//! A task definition's update registers a new revision, an AWS object of its own: updates of
+//! task definitions are journalled too, and after an interrupted create or update the
+//! family's ACTIVE revisions that carry our mark but that the state does not hold are
+//! deregistered.
+//!
 //! The journal lives on the machine that ran the failed `up` (the same `PULUMI_HOME`). A
 //! retry elsewhere does not adopt; RELIABILITY.md gives the lookup by tag for that case.
 
