@@ -361,7 +361,7 @@ async fn deregister_unknown_revisions(ctx: &Ctx, type_token: &str, outputs: &Jso
             ecs_api::deregister_task_definition(ecs, &arn).await?;
             ctx.log
                 .warn(format!(
-                    "deregistered {arn}: registered by an earlier run of this resource that was interrupted (the provider stopped)"
+                    "deregistered {arn}: registered by an earlier run of this resource that was interrupted (its provider process ended before answering)"
                 ))
                 .await;
         }
@@ -383,7 +383,7 @@ async fn adopt(
     };
     ctx.log
         .warn(format!(
-            "adopting {id}: an earlier create of this resource was interrupted (the provider stopped) after AWS made it"
+            "adopting {id}: an earlier create of this resource was interrupted (its provider process ended before answering) after AWS made it"
         ))
         .await;
     let outputs = resource.update(ctx, id, found, inputs, false).await?;
