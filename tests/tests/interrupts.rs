@@ -77,48 +77,7 @@ fn killed_during(victim: Victim, operation: &str, interrupted_type: &str) {
         1,
     ));
 
-    let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
-    let cli = run.pid();
-    wait_until(&mut run, Duration::from_secs(120), operation, || {
-        !proxy.fired().is_empty()
-    });
-    let providers = descendants_named(cli, PROVIDER);
-    assert!(
-        !providers.is_empty(),
-        "no {PROVIDER} among the descendants of our pulumi ({cli})"
-    );
-    if victim == Victim::WholeRun {
-        let everything = descendants(cli);
-        signal(cli, libc::SIGKILL).expect("SIGKILL the CLI");
-        for pid in everything {
-            let _ = signal(pid, libc::SIGKILL);
-        }
-    } else {
-        for pid in &providers {
-            signal(*pid, libc::SIGKILL).expect("SIGKILL the provider");
-        }
-    }
-    let out = run.wait();
-    assert!(!out.success(), "up survived the kill:\n{out}");
-    if victim == Victim::Provider {
-        assert!(
-            out.combined().contains("exited prematurely"),
-            "the failure should say the provider died:\n{out}"
-        );
-    }
-
-    // The request was in flight: the emulator serves it once the delay is over.
-    let started = Instant::now();
-    while proxy.count(operation) == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{operation} never reached moto"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    // Let the delayed request finish in moto before looking.
-    std::thread::sleep(Duration::from_secs(1));
-
+    kill_mid_operation(&mut project, &proxy, victim, operation);
     let export = project.stack_export();
     let before = reconcile(moto.addr(), &export);
     println!("after the kill: {before}");
@@ -192,6 +151,57 @@ fn killed_during(victim: Victim, operation: &str, interrupted_type: &str) {
     );
     project.destroy();
     assert_eq!(reconcile(moto.addr(), &project.stack_export()).checked(), 0);
+}
+
+/// Starts `up`, SIGKILLs `victim` while `operation` is held in flight, and waits until the
+/// emulator has served that request (the create happened, unseen).
+fn kill_mid_operation(
+    project: &mut fargate_e2e::PulumiProject,
+    proxy: &FaultProxy,
+    victim: Victim,
+    operation: &str,
+) {
+    let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
+    let cli = run.pid();
+    wait_until(&mut run, Duration::from_secs(120), operation, || {
+        !proxy.fired().is_empty()
+    });
+    let providers = descendants_named(cli, PROVIDER);
+    assert!(
+        !providers.is_empty(),
+        "no {PROVIDER} among the descendants of our pulumi ({cli})"
+    );
+    if victim == Victim::WholeRun {
+        let everything = descendants(cli);
+        signal(cli, libc::SIGKILL).expect("SIGKILL the CLI");
+        for pid in everything {
+            let _ = signal(pid, libc::SIGKILL);
+        }
+    } else {
+        for pid in &providers {
+            signal(*pid, libc::SIGKILL).expect("SIGKILL the provider");
+        }
+    }
+    let out = run.wait();
+    assert!(!out.success(), "up survived the kill:\n{out}");
+    if victim == Victim::Provider {
+        assert!(
+            out.combined().contains("exited prematurely"),
+            "the failure should say the provider died:\n{out}"
+        );
+    }
+
+    // The request was in flight: the emulator serves it once the delay is over.
+    let started = Instant::now();
+    while proxy.count(operation) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{operation} never reached moto"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let the delayed request finish in moto before looking.
+    std::thread::sleep(Duration::from_secs(1));
 }
 
 #[test]

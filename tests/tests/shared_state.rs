@@ -207,7 +207,12 @@ fn concurrent_ups_one_runs_the_other_stops_on_the_lock_and_a_stale_lock_is_cance
         rec.lost.len()
     );
 
-    // A run killed mid-update (a lost CI runner) cannot release its lock.
+    stale_lock_is_cleared_by_cancel(&moto, &proxy, &mut project);
+}
+
+/// A run killed mid-update (a lost CI runner) cannot release its lock: the next run stops on
+/// it, `pulumi cancel` removes it, and `refresh` + `up` converge.
+fn stale_lock_is_cleared_by_cancel(moto: &Moto, proxy: &FaultProxy, project: &mut PulumiProject) {
     let stack = project.stack().to_string();
     project.config_set("image", "nginx:1.28");
     proxy.add_rule(FaultRule::new(
