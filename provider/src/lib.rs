@@ -1,5 +1,6 @@
 //! `pulumi-resource-fargate`: a native Pulumi provider for ECS Fargate behind an ALB.
 
+pub mod adopt;
 pub mod aws;
 pub mod bounds;
 pub mod config;

@@ -54,6 +54,11 @@ impl ResourceLog {
         }
     }
 
+    /// The URN of the resource this log is bound to.
+    pub fn urn(&self) -> &str {
+        &self.urn
+    }
+
     /// A transient status line (the CLI shows it beside the resource while it works).
     pub async fn status(&self, message: impl Into<String>) {
         self.engine

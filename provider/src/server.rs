@@ -324,11 +324,14 @@ impl ResourceProvider for FargateProvider {
         } else {
             &req.name
         };
-        let proposed_name = req
+        // A create of this URN that never answered (the provider died) chose a name: reuse it,
+        // so the retry finds what that create made instead of making a twin.
+        let unfinished_name = crate::adopt::name_of_unfinished_create(&req.urn, resource.token());
+        let proposed_name = unfinished_name.as_deref().or(req
             .autonaming
             .as_ref()
             .filter(|a| !a.proposed_name.is_empty())
-            .map(|a| a.proposed_name.as_str());
+            .map(|a| a.proposed_name.as_str()));
         let ctx = CheckContext {
             name,
             random_seed: &req.random_seed,
@@ -380,10 +383,12 @@ impl ResourceProvider for FargateProvider {
         let resource = self.resource(&req.r#type, &req.urn)?;
         let (inputs, secret_paths) = plain(req.properties.as_ref());
         let ctx = self.ctx(&req.urn, req.timeout);
-        let (id, outputs) = resource
-            .create(&ctx, inputs, req.preview)
-            .await
-            .map_err(|e| to_status(e, &secret_paths))?;
+        let created = if req.preview {
+            resource.create(&ctx, inputs, true).await
+        } else {
+            crate::adopt::create_or_adopt(resource, &ctx, inputs).await
+        };
+        let (id, outputs) = created.map_err(|e| to_status(e, &secret_paths))?;
         Ok(Response::new(CreateResponse {
             id,
             properties: wire(outputs, &secret_paths),
@@ -427,10 +432,12 @@ impl ResourceProvider for FargateProvider {
         let (news, news_secrets) = plain(req.news.as_ref());
         secret_paths.extend(news_secrets);
         let ctx = self.ctx(&req.urn, req.timeout);
-        let outputs = resource
-            .update(&ctx, &req.id, olds, news, req.preview)
-            .await
-            .map_err(|e| to_status(e, &secret_paths))?;
+        let updated = if req.preview {
+            resource.update(&ctx, &req.id, olds, news, true).await
+        } else {
+            crate::adopt::update_tracked(resource, &ctx, &req.id, olds, news).await
+        };
+        let outputs = updated.map_err(|e| to_status(e, &secret_paths))?;
         Ok(Response::new(UpdateResponse {
             properties: wire(outputs, &secret_paths),
         }))

@@ -17,6 +17,7 @@ pub mod preview;
 pub mod pulumi;
 pub mod recorder;
 pub mod rustc;
+pub mod shared_state;
 pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};

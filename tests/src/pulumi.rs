@@ -377,7 +377,14 @@ impl PulumiProject {
     }
 
     pub fn stack_init(&mut self, stack: &str) -> CmdOutput {
-        let out = self.run_ok(&["stack", "init", stack]);
+        self.stack_init_with(stack, &[])
+    }
+
+    /// `pulumi stack init <stack> <extra…>`, e.g. `--secrets-provider awskms://…`.
+    pub fn stack_init_with(&mut self, stack: &str, extra: &[&str]) -> CmdOutput {
+        let mut args = vec!["stack", "init", stack];
+        args.extend_from_slice(extra);
+        let out = self.run_ok(&args);
         self.stack = Some(stack.to_string());
         out
     }

@@ -74,8 +74,10 @@ pub fn to_ec2_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Leaves out the provider's URN mark ([`crate::adopt::URN_TAG`]): it is not the program's.
 pub fn from_ec2_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
+        .filter(|t| t.key() != Some(crate::adopt::URN_TAG))
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),

@@ -25,8 +25,10 @@ pub fn to_ecs_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Leaves out the provider's URN mark ([`crate::adopt::URN_TAG`]): it is not the program's.
 pub fn from_ecs_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
+        .filter(|t| t.key() != Some(crate::adopt::URN_TAG))
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),
@@ -285,6 +287,73 @@ pub async fn find_task_definition(
         definition: td.clone(),
         tags: from_ecs_tags(out.tags()),
     }))
+}
+
+/// The ARN of a revision (by ARN, or a family's newest) when it is ACTIVE and carries the tag
+/// `key` = `value` (the URN mark of a create that never answered).
+pub async fn revision_if_tagged(
+    client: &Client,
+    family_or_arn: &str,
+    key: &str,
+    value: &str,
+) -> Result<Option<String>> {
+    let out = match client
+        .describe_task_definition()
+        .task_definition(family_or_arn)
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) if is_missing_task_definition(&e) => return Ok(None),
+        Err(e) => {
+            return Err(ProviderError::from_aws(
+                "ecs:DescribeTaskDefinition",
+                &e,
+                &[],
+            ));
+        }
+    };
+    let marked = out
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(key) && t.value() == Some(value));
+    Ok(out
+        .task_definition()
+        .filter(|td| {
+            marked && td.status() != Some(&aws_sdk_ecs::types::TaskDefinitionStatus::Inactive)
+        })
+        .and_then(|td| td.task_definition_arn().map(str::to_string)))
+}
+
+/// The ARNs of a family's ACTIVE revisions (exactly that family, not others it prefixes).
+pub async fn active_revisions(client: &Client, family: &str) -> Result<Vec<String>> {
+    let mut arns = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let out = client
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(next.take())
+            .send()
+            .await
+            .map_err(|e| ProviderError::from_aws("ecs:ListTaskDefinitions", &e, &[]))?;
+        arns.extend(
+            out.task_definition_arns()
+                .iter()
+                .filter(|arn| {
+                    arn.rsplit_once('/')
+                        .and_then(|(_, fr)| fr.rsplit_once(':'))
+                        .is_some_and(|(f, _)| f == family)
+                })
+                .cloned(),
+        );
+        match out.next_token() {
+            Some(token) => next = Some(token.to_string()),
+            None => return Ok(arns),
+        }
+    }
 }
 
 /// Deregisters one revision; one already gone or inactive counts as done.

@@ -44,8 +44,10 @@ pub fn to_elb_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
+/// Leaves out the provider's URN mark ([`crate::adopt::URN_TAG`]): it is not the program's.
 pub fn from_elb_tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter()
+        .filter(|t| t.key() != Some(crate::adopt::URN_TAG))
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),
@@ -80,6 +82,86 @@ pub async fn tags_of(client: &Client, arn: &str) -> Result<BTreeMap<String, Stri
         .or_else(|| out.tag_descriptions().first())
         .map(|d| from_elb_tags(d.tags()))
         .unwrap_or_default())
+}
+
+/// Tags on any ELBv2 resource as AWS returns them, the provider's own marks included.
+pub async fn raw_tags_of(client: &Client, arn: &str) -> Result<Vec<Tag>> {
+    let out = client
+        .describe_tags()
+        .resource_arns(arn)
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("elasticloadbalancing:DescribeTags", &e, &[]))?;
+    Ok(out
+        .tag_descriptions()
+        .iter()
+        .find(|d| d.resource_arn() == Some(arn))
+        .map(|d| d.tags().to_vec())
+        .unwrap_or_default())
+}
+
+/// The ARN of the load balancer named `name`; `None` when there is none.
+pub async fn load_balancer_arn_named(client: &Client, name: &str) -> Result<Option<String>> {
+    match client.describe_load_balancers().names(name).send().await {
+        Ok(out) => Ok(out
+            .load_balancers()
+            .first()
+            .and_then(|lb| lb.load_balancer_arn().map(str::to_string))),
+        Err(e) if aws_error_code(&e).is_some_and(|c| LOAD_BALANCER_NOT_FOUND.contains(&c)) => {
+            Ok(None)
+        }
+        Err(e) => Err(ProviderError::from_aws(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            &e,
+            LOAD_BALANCER_NOT_FOUND,
+        )),
+    }
+}
+
+/// The ARN of the target group named `name`; `None` when there is none.
+pub async fn target_group_arn_named(client: &Client, name: &str) -> Result<Option<String>> {
+    match client.describe_target_groups().names(name).send().await {
+        Ok(out) => Ok(out
+            .target_groups()
+            .first()
+            .and_then(|tg| tg.target_group_arn().map(str::to_string))),
+        Err(e) if aws_error_code(&e).is_some_and(|c| TARGET_GROUP_NOT_FOUND.contains(&c)) => {
+            Ok(None)
+        }
+        Err(e) => Err(ProviderError::from_aws(
+            "elasticloadbalancing:DescribeTargetGroups",
+            &e,
+            TARGET_GROUP_NOT_FOUND,
+        )),
+    }
+}
+
+/// The ARN of the load balancer's listener on `port` (one per port); `None` when there is none.
+pub async fn listener_arn_on_port(
+    client: &Client,
+    load_balancer_arn: &str,
+    port: u64,
+) -> Result<Option<String>> {
+    match client
+        .describe_listeners()
+        .load_balancer_arn(load_balancer_arn)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .listeners()
+            .iter()
+            .find(|l| l.port().and_then(|p| u64::try_from(p).ok()) == Some(port))
+            .and_then(|l| l.listener_arn().map(str::to_string))),
+        Err(e) if aws_error_code(&e).is_some_and(|c| LOAD_BALANCER_NOT_FOUND.contains(&c)) => {
+            Ok(None)
+        }
+        Err(e) => Err(ProviderError::from_aws(
+            "elasticloadbalancing:DescribeListeners",
+            &e,
+            LOAD_BALANCER_NOT_FOUND,
+        )),
+    }
 }
 
 /// Makes a load-balancing resource's tags equal `desired`.

@@ -1,7 +1,6 @@
-//! The documented recovery after a provider was killed mid-`up` (see RELIABILITY.md): every
-//! pending create in the state is looked up in AWS by the name its inputs carry; the ones that
-//! exist are imported (`pulumi refresh --import-pending-creates <urn> <id>`), the rest cleared
-//! (`--clear-pending-creates`: their create never reached AWS).
+//! What a run killed mid-`up` left in the state (see RELIABILITY.md): every pending create,
+//! looked up in AWS by the name its inputs carry, so a test can tell whether the interrupted
+//! create happened before the next `up` adopts it.
 
 use std::net::SocketAddr;
 
@@ -116,105 +115,4 @@ pub fn pending_creates(moto: SocketAddr, export: &Value) -> Vec<PendingCreate> {
             }
         })
         .collect()
-}
-
-/// The name at the end of a URN (`urn:pulumi:dev::proj::fargate:ecs:Service::api` → `api`).
-pub fn urn_name(urn: &str) -> &str {
-    urn.rsplit("::").next().unwrap_or(urn)
-}
-
-/// The `pulumi import` commands that adopt the interrupted creates which happened, under the
-/// program's own names (so the next `up` finds them at their URNs):
-/// `import <type> <name> <id> --yes --skip-preview --protect=false --generate-code=false`.
-/// Run after `pulumi refresh --clear-pending-creates` (this CLI's
-/// `--import-pending-creates` turns the operation into an import the refresh then drops).
-pub fn import_commands(pending: &[PendingCreate]) -> Vec<Vec<String>> {
-    pending
-        .iter()
-        .filter_map(|p| {
-            let id = p.id.as_ref()?;
-            Some(
-                [
-                    "import",
-                    &p.type_token,
-                    urn_name(&p.urn),
-                    id,
-                    "--yes",
-                    "--skip-preview",
-                    "--protect=false",
-                    "--generate-code=false",
-                ]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            )
-        })
-        .collect()
-}
-
-/// The recovery when only the provider died: the engine records the interrupted create as
-/// failed (`error reading from server: EOF`, "exited prematurely"), so nothing is pending, yet
-/// the create may have happened. What moto holds beyond the state (see
-/// [`reconcile`](crate::faults::inventory::reconcile)) is what the interrupted run made; this
-/// deletes it, as an operator would with the AWS CLI, before the next `up`.
-pub fn delete_orphans(moto: SocketAddr, orphans: &std::collections::BTreeSet<(String, String)>) {
-    let probe = EcsProbe::new(&format!("http://{moto}"));
-    let client = probe.client().clone();
-    // Dependents first: services before clusters, listeners before load balancers.
-    let order = [
-        SERVICE,
-        TASK_DEFINITION,
-        CLUSTER,
-        crate::faults::inventory::LISTENER,
-        LOAD_BALANCER,
-        TARGET_GROUP,
-        SECURITY_GROUP,
-    ];
-    for ty in order {
-        for (_, id) in orphans.iter().filter(|(t, _)| t == ty) {
-            let result = match ty {
-                SERVICE => {
-                    // arn:aws:ecs:<region>:<account>:service/<cluster>/<name>
-                    let cluster = id.rsplit('/').nth(1).unwrap_or_default().to_string();
-                    probe
-                        .block_on(
-                            client
-                                .delete_service()
-                                .cluster(cluster)
-                                .service(id)
-                                .force(true)
-                                .send(),
-                        )
-                        .map(|_| ())
-                        .map_err(|e| format!("{e:?}"))
-                }
-                TASK_DEFINITION => probe
-                    .block_on(
-                        client
-                            .deregister_task_definition()
-                            .task_definition(id)
-                            .send(),
-                    )
-                    .map(|_| ())
-                    .map_err(|e| format!("{e:?}")),
-                CLUSTER => probe
-                    .block_on(client.delete_cluster().cluster(id).send())
-                    .map(|_| ())
-                    .map_err(|e| format!("{e:?}")),
-                SECURITY_GROUP => {
-                    ec2_query(moto, "DeleteSecurityGroup", &[("GroupId", id)]).map(|_| ())
-                }
-                TARGET_GROUP => {
-                    elbv2_query(moto, "DeleteTargetGroup", &[("TargetGroupArn", id)]).map(|_| ())
-                }
-                LOAD_BALANCER => {
-                    elbv2_query(moto, "DeleteLoadBalancer", &[("LoadBalancerArn", id)]).map(|_| ())
-                }
-                _ => elbv2_query(moto, "DeleteListener", &[("ListenerArn", id)]).map(|_| ()),
-            };
-            if let Err(e) = result {
-                panic!("deleting the orphan {ty} {id}: {e}");
-            }
-        }
-    }
 }

@@ -287,14 +287,15 @@ impl Resource for SecurityGroup {
             .group_name(name)
             .description(inputs.description.as_deref().unwrap_or(DEFAULT_DESCRIPTION))
             .vpc_id(&inputs.vpc_id);
-        if !tags_all.is_empty() {
-            request = request.tag_specifications(
-                aws_sdk_ec2::types::TagSpecification::builder()
-                    .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
-                    .set_tags(Some(ec2_api::to_ec2_tags(&tags_all)))
-                    .build(),
-            );
-        }
+        // The URN mark lets a retry after a crashed create find this group (crate::adopt).
+        request = request.tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::SecurityGroup)
+                .set_tags(Some(ec2_api::to_ec2_tags(&crate::adopt::marked(
+                    ctx, &tags_all,
+                ))))
+                .build(),
+        );
         let created = send_create("InvalidGroup.Duplicate", async |attempts| {
             request.customize().interceptor(attempts).send().await
         })

@@ -111,9 +111,10 @@ impl Resource for Cluster {
         }
         let tags_all = ctx.tags_all(inputs.tags.as_ref());
         let mut request = ecs.create_cluster().cluster_name(name);
-        if !tags_all.is_empty() {
-            request = request.set_tags(Some(ecs_api::to_ecs_tags(&tags_all)));
-        }
+        // The URN mark lets a retry after a crashed create find this cluster (crate::adopt).
+        request = request.set_tags(Some(ecs_api::to_ecs_tags(&crate::adopt::marked(
+            ctx, &tags_all,
+        ))));
         if let Some(ci) = inputs.container_insights {
             request = request.settings(ecs_api::container_insights_setting(ci.as_str()));
         }

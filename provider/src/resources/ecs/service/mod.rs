@@ -374,7 +374,10 @@ impl Resource for Service {
             .set_platform_version(inputs.platform_version.clone())
             .set_enable_execute_command(inputs.enable_execute_command)
             .set_propagate_tags(inputs.propagate_tags.map(propagate))
-            .set_tags((!tags_all.is_empty()).then(|| ecs_api::to_ecs_tags(&tags_all)))
+            // The URN mark lets a retry after a crashed create find this service (crate::adopt).
+            .set_tags(Some(ecs_api::to_ecs_tags(&crate::adopt::marked(
+                ctx, &tags_all,
+            ))))
             .client_token(client_token(&inputs.cluster, &name));
         request = match cps {
             Some(items) => request.set_capacity_provider_strategy(Some(items)),

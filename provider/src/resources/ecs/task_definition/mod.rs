@@ -353,7 +353,8 @@ impl Resource for TaskDefinition {
         let region = ctx.aws.region().await?;
         let registered = ecs_api::register_task_definition(
             ecs,
-            task_definition_request(inputs, &tags_all, &region),
+            // The URN mark lets a retry after a crashed create find this revision (crate::adopt).
+            task_definition_request(inputs, &crate::adopt::marked(ctx, &tags_all), &region),
             &[],
         )
         .await?;
@@ -467,7 +468,8 @@ impl Resource for TaskDefinition {
             .collect();
         let registered = ecs_api::register_task_definition(
             ecs,
-            task_definition_request(news, &tags_all, &region),
+            // Marked like a create's: a revision is a new AWS object (crate::adopt).
+            task_definition_request(news, &crate::adopt::marked(ctx, &tags_all), &region),
             &known,
         )
         .await?;

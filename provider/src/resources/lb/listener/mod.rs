@@ -175,7 +175,8 @@ impl Resource for Listener {
             .set_certificates(certificates(inputs))
             .set_ssl_policy(inputs.ssl_policy.clone())
             .default_actions(to_aws_action(&inputs.default_action))
-            .set_tags((!tags_all.is_empty()).then(|| api::to_elb_tags(&tags_all)))
+            // The URN mark lets a retry after a crashed create find it (crate::adopt).
+            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(ctx, &tags_all))))
             .send()
             .await
             .map_err(|e| match crate::error::aws_error_code(&e) {

@@ -185,7 +185,8 @@ impl Resource for LoadBalancer {
             .scheme(scheme)
             .set_subnets(Some(inputs.subnets.clone()))
             .set_security_groups(inputs.security_groups.clone())
-            .set_tags((!tags_all.is_empty()).then(|| api::to_elb_tags(&tags_all)))
+            // The URN mark lets a retry after a crashed create find it (crate::adopt).
+            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(ctx, &tags_all))))
             .send()
             .await
             .map_err(|e| {
