@@ -96,13 +96,14 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
             ));
         }
     }
-    if let Some(cps) = &i.capacity_provider_strategy {
-        if cps.is_empty() {
-            f.push(CheckFailure::new(
-                "capacityProviderStrategy",
-                "give at least one capacity provider, or leave it out for the FARGATE launch type",
-            ));
-        }
+    if i.capacity_provider_strategy
+        .as_ref()
+        .is_some_and(|cps| cps.is_empty())
+    {
+        f.push(CheckFailure::new(
+            "capacityProviderStrategy",
+            "give at least one capacity provider, or leave it out for the FARGATE launch type",
+        ));
     }
     if let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v))
         && v != "LATEST"
