@@ -162,6 +162,13 @@ struct Reference {
     output: String,
 }
 
+/// A schema type named by `$ref`, as the generated code spells it.
+struct NamedType<'s> {
+    rust_type: String,
+    name: &'s str,
+    spec: &'s Json,
+}
+
 struct Generator<'a> {
     schema: &'a Json,
     resource: &'a Block,
@@ -296,7 +303,7 @@ impl Generator<'_> {
     }
 
     /// A plain Rust value of the schema type `spec`; references become `rN.clone()` and are
-    /// collected in `refs`.
+    /// collected in `refs`. Named schema types and plain JSON types each have a helper.
     fn value(
         &self,
         path: &str,
@@ -306,6 +313,7 @@ impl Generator<'_> {
         secret: &mut bool,
         deps: &mut BTreeSet<String>,
     ) -> Result<String, String> {
+        // Only `secret(x)` is translated: it marks the whole output secret.
         if let Expr::Call(function, args) = value {
             return match (function.as_str(), args.as_slice()) {
                 ("secret", [inner]) => {
@@ -318,65 +326,102 @@ impl Generator<'_> {
             };
         }
         if let Some(r) = spec.get("$ref").and_then(Json::as_str) {
-            if r == "pulumi.json#/Any" {
-                return Ok(format!("serde_json::json!({})", json_of(value, path)?));
-            }
-            let token = r.trim_start_matches("#/types/");
-            let type_spec = self.schema["types"]
-                .get(token)
-                .ok_or_else(|| format!("`{path}`: the schema has no type {token}"))?;
-            let mut parts = token.split(':').skip(1);
-            let (module, name) = (
-                parts.next().unwrap_or_default(),
-                parts.next().unwrap_or_default(),
-            );
-            let rust_type = format!("pulumi_rs::fargate::{module}::{name}");
-            if let Some(values) = type_spec.get("enum").and_then(Json::as_array) {
-                let Expr::Str(s) = value else {
-                    return Err(format!("`{path}` is {value:?}, not one of {name}'s values"));
-                };
-                let known = values.iter().any(|v| v["value"].as_str() == Some(s));
-                if !known {
-                    return Err(format!("`{path}` is {s:?}, which {name} does not list"));
-                }
-                return Ok(format!("{rust_type}::{}", pascal(s)));
-            }
-            let Expr::Object(items) = value else {
-                return Err(format!("`{path}` should be an object ({name})"));
-            };
-            let properties = type_spec["properties"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            let required: Vec<&str> = type_spec["required"]
-                .as_array()
-                .map(|r| r.iter().filter_map(Json::as_str).collect())
-                .unwrap_or_default();
-            let mut text = format!("{rust_type} {{ ");
-            for (key, item) in items {
-                let Some(item_spec) = properties.get(key) else {
-                    return Err(format!("`{path}.{key}` is not a property of {name}"));
-                };
-                if *item == Expr::Null {
-                    continue;
-                }
-                let v = self.value(
-                    &format!("{path}.{key}"),
-                    item_spec,
-                    item,
-                    refs,
-                    secret,
-                    deps,
-                )?;
-                if required.contains(&key.as_str()) {
-                    let _ = write!(text, "{}: {v}, ", snake(key));
-                } else {
-                    let _ = write!(text, "{}: Some({v}), ", snake(key));
-                }
-            }
-            text.push_str("..Default::default() }");
-            return Ok(text);
+            return self.named_value(path, r, value, refs, secret, deps);
         }
+        self.plain_value(path, spec, value, refs, secret, deps)
+    }
+
+    /// A value of the schema type `$ref` `r`: `Any` as JSON, otherwise an SDK enum or struct.
+    fn named_value(
+        &self,
+        path: &str,
+        r: &str,
+        value: &Expr,
+        refs: &mut Vec<Reference>,
+        secret: &mut bool,
+        deps: &mut BTreeSet<String>,
+    ) -> Result<String, String> {
+        if r == "pulumi.json#/Any" {
+            return Ok(format!("serde_json::json!({})", json_of(value, path)?));
+        }
+        let token = r.trim_start_matches("#/types/");
+        let type_spec = self.schema["types"]
+            .get(token)
+            .ok_or_else(|| format!("`{path}`: the schema has no type {token}"))?;
+        let mut parts = token.split(':').skip(1);
+        let (module, name) = (
+            parts.next().unwrap_or_default(),
+            parts.next().unwrap_or_default(),
+        );
+        let ty = NamedType {
+            rust_type: format!("pulumi_rs::fargate::{module}::{name}"),
+            name,
+            spec: type_spec,
+        };
+        if let Some(values) = type_spec.get("enum").and_then(Json::as_array) {
+            return enum_value(path, &ty, values, value);
+        }
+        self.struct_value(path, &ty, value, refs, secret, deps)
+    }
+
+    /// An SDK struct literal; optional properties are wrapped in `Some`, the rest defaulted.
+    fn struct_value(
+        &self,
+        path: &str,
+        ty: &NamedType,
+        value: &Expr,
+        refs: &mut Vec<Reference>,
+        secret: &mut bool,
+        deps: &mut BTreeSet<String>,
+    ) -> Result<String, String> {
+        let (rust_type, name) = (&ty.rust_type, ty.name);
+        let Expr::Object(items) = value else {
+            return Err(format!("`{path}` should be an object ({name})"));
+        };
+        let properties = ty.spec["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let required: Vec<&str> = ty.spec["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Json::as_str).collect())
+            .unwrap_or_default();
+        let mut text = format!("{rust_type} {{ ");
+        for (key, item) in items {
+            let Some(item_spec) = properties.get(key) else {
+                return Err(format!("`{path}.{key}` is not a property of {name}"));
+            };
+            if *item == Expr::Null {
+                continue;
+            }
+            let v = self.value(
+                &format!("{path}.{key}"),
+                item_spec,
+                item,
+                refs,
+                secret,
+                deps,
+            )?;
+            if required.contains(&key.as_str()) {
+                let _ = write!(text, "{}: {v}, ", snake(key));
+            } else {
+                let _ = write!(text, "{}: Some({v}), ", snake(key));
+            }
+        }
+        text.push_str("..Default::default() }");
+        Ok(text)
+    }
+
+    /// A value of a plain JSON schema `type` (string, integer, number, boolean, array, object).
+    fn plain_value(
+        &self,
+        path: &str,
+        spec: &Json,
+        value: &Expr,
+        refs: &mut Vec<Reference>,
+        secret: &mut bool,
+        deps: &mut BTreeSet<String>,
+    ) -> Result<String, String> {
         let ty = spec.get("type").and_then(Json::as_str).unwrap_or_default();
         match (ty, value) {
             ("string", Expr::Str(s)) => Ok(rust_string(s)),
@@ -385,17 +430,7 @@ impl Generator<'_> {
                 refs.push(r);
                 Ok(format!("r{}.clone()", refs.len() - 1))
             }
-            ("integer", Expr::Number(n)) => n
-                .parse::<i64>()
-                .ok()
-                .or_else(|| {
-                    n.parse::<f64>()
-                        .ok()
-                        .filter(|f| f.fract() == 0.0)
-                        .map(|f| f as i64)
-                })
-                .map(|i| format!("{i}_i64"))
-                .ok_or_else(|| format!("`{path}` is {n}, not an integer")),
+            ("integer", Expr::Number(n)) => integer_value(path, n),
             ("number", Expr::Number(n)) => n
                 .parse::<f64>()
                 .map(|f| format!("{f:?}_f64"))
@@ -605,6 +640,33 @@ fn json_of(value: &Expr, path: &str) -> Result<String, String> {
         })
     }
     Ok(convert(value, path)?.to_string())
+}
+
+/// An SDK enum variant; the string must be one the schema lists for `name`.
+fn enum_value(path: &str, ty: &NamedType, values: &[Json], value: &Expr) -> Result<String, String> {
+    let (rust_type, name) = (&ty.rust_type, ty.name);
+    let Expr::Str(s) = value else {
+        return Err(format!("`{path}` is {value:?}, not one of {name}'s values"));
+    };
+    let known = values.iter().any(|v| v["value"].as_str() == Some(s));
+    if !known {
+        return Err(format!("`{path}` is {s:?}, which {name} does not list"));
+    }
+    Ok(format!("{rust_type}::{}", pascal(s)))
+}
+
+/// An `i64` literal; a whole-number float such as `3.0` is accepted too.
+fn integer_value(path: &str, n: &str) -> Result<String, String> {
+    n.parse::<i64>()
+        .ok()
+        .or_else(|| {
+            n.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0)
+                .map(|f| f as i64)
+        })
+        .map(|i| format!("{i}_i64"))
+        .ok_or_else(|| format!("`{path}` is {n}, not an integer"))
 }
 
 #[cfg(test)]

@@ -206,116 +206,140 @@ impl Parser {
         }
     }
 
+    /// One expression, dispatched on its first character; each kind has its own helper so
+    /// the dispatch stays readable.
     fn expression(&mut self) -> Result<Expr, ParseError> {
         self.skip_space(true);
         match self.peek() {
             Some('"') => Ok(Expr::Str(self.string()?)),
             Some('<') if self.peek_at(1) == Some('<') => Ok(Expr::Str(self.heredoc()?)),
-            Some('[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_space(true);
-                    if self.peek() == Some(']') {
-                        self.pos += 1;
-                        return Ok(Expr::Tuple(items));
-                    }
-                    items.push(self.expression()?);
-                    self.skip_space(true);
-                    if self.peek() == Some(',') {
-                        self.pos += 1;
-                    }
-                }
-            }
-            Some('{') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_space(true);
-                    match self.peek() {
-                        Some('}') => {
-                            self.pos += 1;
-                            return Ok(Expr::Object(items));
-                        }
-                        Some('"') => {
-                            let key = self.string()?;
-                            items.push((key, self.object_value()?));
-                        }
-                        _ => {
-                            let key = self
-                                .identifier()
-                                .ok_or_else(|| self.error("expected an object key"))?;
-                            items.push((key, self.object_value()?));
-                        }
-                    }
-                    self.skip_space(true);
-                    if self.peek() == Some(',') {
-                        self.pos += 1;
-                    }
-                }
-            }
-            Some(c) if c.is_ascii_digit() || c == '-' => {
-                let start = self.pos;
-                self.pos += 1;
-                while self
-                    .peek()
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '+' || c == '-')
-                {
-                    self.pos += 1;
-                }
-                Ok(Expr::Number(self.chars[start..self.pos].iter().collect()))
-            }
-            Some(c) if c.is_alphabetic() || c == '_' => {
-                let name = self.identifier().unwrap_or_default();
-                match name.as_str() {
-                    "true" => return Ok(Expr::Bool(true)),
-                    "false" => return Ok(Expr::Bool(false)),
-                    "null" => return Ok(Expr::Null),
-                    _ => {}
-                }
-                if self.peek() == Some('(') {
-                    self.pos += 1;
-                    let mut args = Vec::new();
-                    loop {
-                        self.skip_space(true);
-                        if self.peek() == Some(')') {
-                            self.pos += 1;
-                            return Ok(Expr::Call(name, args));
-                        }
-                        args.push(self.expression()?);
-                        self.skip_space(true);
-                        if self.peek() == Some(',') {
-                            self.pos += 1;
-                        }
-                    }
-                }
-                let mut path = vec![name];
-                loop {
-                    if self.peek() == Some('.') {
-                        self.pos += 1;
-                        path.push(
-                            self.identifier()
-                                .ok_or_else(|| self.error("expected an attribute after `.`"))?,
-                        );
-                    } else if self.peek() == Some('[') {
-                        self.pos += 1;
-                        let index = self.expression()?;
-                        self.expect(']')?;
-                        path.push(match index {
-                            Expr::Number(n) | Expr::Str(n) => n,
-                            other => {
-                                return Err(self.error(format!("unsupported index {other:?}")));
-                            }
-                        });
-                    } else {
-                        return Ok(Expr::Traversal(path));
-                    }
-                }
-            }
+            Some('[') => self.tuple(),
+            Some('{') => self.object(),
+            Some(c) if c.is_ascii_digit() || c == '-' => Ok(self.number()),
+            Some(c) if c.is_alphabetic() || c == '_' => self.word(),
             other => Err(self.error(format!(
                 "unsupported expression starting with {}",
                 other.map_or("the end of the file".to_string(), |c| format!("`{c}`"))
             ))),
+        }
+    }
+
+    /// `[a, b, ...]`, the cursor on `[`; a trailing comma is allowed.
+    fn tuple(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_space(true);
+            if self.peek() == Some(']') {
+                self.pos += 1;
+                return Ok(Expr::Tuple(items));
+            }
+            items.push(self.expression()?);
+            self.skip_space(true);
+            if self.peek() == Some(',') {
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// `{ key = value, "key": value }`, the cursor on `{`; keys are identifiers or strings.
+    fn object(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        loop {
+            self.skip_space(true);
+            match self.peek() {
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Expr::Object(items));
+                }
+                Some('"') => {
+                    let key = self.string()?;
+                    items.push((key, self.object_value()?));
+                }
+                _ => {
+                    let key = self
+                        .identifier()
+                        .ok_or_else(|| self.error("expected an object key"))?;
+                    items.push((key, self.object_value()?));
+                }
+            }
+            self.skip_space(true);
+            if self.peek() == Some(',') {
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// A number literal kept as text: the generator decides later whether it is an integer.
+    fn number(&mut self) -> Expr {
+        let start = self.pos;
+        self.pos += 1;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '.' || c == '+' || c == '-')
+        {
+            self.pos += 1;
+        }
+        Expr::Number(self.chars[start..self.pos].iter().collect())
+    }
+
+    /// An expression that starts with an identifier: a keyword literal, a call or a traversal.
+    fn word(&mut self) -> Result<Expr, ParseError> {
+        let name = self.identifier().unwrap_or_default();
+        match name.as_str() {
+            "true" => return Ok(Expr::Bool(true)),
+            "false" => return Ok(Expr::Bool(false)),
+            "null" => return Ok(Expr::Null),
+            _ => {}
+        }
+        if self.peek() == Some('(') {
+            return self.call(name);
+        }
+        self.traversal(name)
+    }
+
+    /// `name(a, b, ...)`, the cursor on `(`.
+    fn call(&mut self, name: String) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let mut args = Vec::new();
+        loop {
+            self.skip_space(true);
+            if self.peek() == Some(')') {
+                self.pos += 1;
+                return Ok(Expr::Call(name, args));
+            }
+            args.push(self.expression()?);
+            self.skip_space(true);
+            if self.peek() == Some(',') {
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// `name.attr[0]["key"]...`, the cursor after `name`; indexes must be numbers or strings.
+    fn traversal(&mut self, name: String) -> Result<Expr, ParseError> {
+        let mut path = vec![name];
+        loop {
+            if self.peek() == Some('.') {
+                self.pos += 1;
+                path.push(
+                    self.identifier()
+                        .ok_or_else(|| self.error("expected an attribute after `.`"))?,
+                );
+            } else if self.peek() == Some('[') {
+                self.pos += 1;
+                let index = self.expression()?;
+                self.expect(']')?;
+                path.push(match index {
+                    Expr::Number(n) | Expr::Str(n) => n,
+                    other => {
+                        return Err(self.error(format!("unsupported index {other:?}")));
+                    }
+                });
+            } else {
+                return Ok(Expr::Traversal(path));
+            }
         }
     }
 
