@@ -31,7 +31,10 @@ pub fn parse<T: DeserializeOwned>(v: Json) -> Result<T, Vec<CheckFailure>> {
     serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
         let path = e.path().to_string();
         let property = if path == "." { String::new() } else { path };
-        vec![CheckFailure::new(property, in_our_words(e.inner().to_string()))]
+        vec![CheckFailure::new(
+            property,
+            in_our_words(e.inner().to_string()),
+        )]
     })
 }
 

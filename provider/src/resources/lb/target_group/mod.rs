@@ -254,7 +254,9 @@ impl Resource for TargetGroup {
             .unhealthy_threshold_count(hc.unhealthy as i32)
             .matcher(Matcher::builder().http_code(&hc.matcher).build())
             // The URN mark lets a retry after a crashed create find it (crate::adopt).
-            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(ctx, &tags_all))));
+            .set_tags(Some(api::to_elb_tags(&crate::adopt::marked(
+                ctx, &tags_all,
+            ))));
         // A repeat with the same settings: AWS answers with the group itself, moto with a
         // duplicate error, which after a retry is our own twin.
         let created = send_create("DuplicateTargetGroupName", async |attempts| {
