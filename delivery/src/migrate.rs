@@ -166,6 +166,39 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
         .as_array()
         .ok_or("not a `pulumi stack export` document: no `deployment.resources` list")?;
     let mut m = Migration::default();
+    let olds = collect_olds(resources, &mut m);
+    let mut used: Vec<&str> = Vec::new();
+
+    // The service decides which task definition, target group and groups are "the" ones.
+    let service = find(&olds, "ecs", "Service").first().copied();
+    let lb_entry = service.and_then(|s| s.input("loadBalancers").as_array()?.first().cloned());
+    let tg_arn = lb_entry
+        .as_ref()
+        .and_then(|l| l["targetGroupArn"].as_str().map(str::to_string));
+    let container_name = lb_entry
+        .as_ref()
+        .and_then(|l| l["containerName"].as_str().map(str::to_string));
+
+    map_cluster(&olds, service, &mut m, &mut used);
+    map_task_definition(&olds, service, container_name.as_deref(), &mut m, &mut used);
+    if let Some(s) = service {
+        map_service(s, &olds, &mut m, &mut used);
+    }
+    // After the task definition: the target group is checked against its container port.
+    map_target_group(&olds, tg_arn.as_deref(), &mut m, &mut used);
+    let alb = map_load_balancer(&olds, &mut m, &mut used);
+    let alb_arn = alb.and_then(|l| l.output("arn").as_str().or(Some(l.id)));
+    map_listeners(&olds, alb_arn, &mut m, &mut used);
+    map_security_groups(&olds, alb, service, &mut m, &mut used);
+
+    note_secret_inputs_of_adopted(&olds, &used, &mut m);
+    leave_unused(&olds, &used, &mut m);
+    Ok(m)
+}
+
+/// The custom AWS resources of the export; everything else is either read for
+/// settings (the stack, the AWS provider) or reported as unmapped right away.
+fn collect_olds<'a>(resources: &'a [Value], m: &mut Migration) -> Vec<Old<'a>> {
     let mut olds = Vec::new();
     for r in resources {
         let urn = r["urn"].as_str().unwrap_or_default();
@@ -209,204 +242,239 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
             outputs: &r["outputs"],
         });
     }
+    olds
+}
 
-    let find = |module: &str, kind: &str| -> Vec<&Old> {
-        olds.iter()
-            .filter(|o| o.module == module && o.kind == kind)
-            .collect()
-    };
-    let mut used: Vec<&str> = Vec::new();
+/// The old resources of one AWS type (`aws:<module>:<kind>`), in export order.
+fn find<'o, 'a>(olds: &'o [Old<'a>], module: &str, kind: &str) -> Vec<&'o Old<'a>> {
+    olds.iter()
+        .filter(|o| o.module == module && o.kind == kind)
+        .collect()
+}
 
-    // The service decides which task definition, target group and groups are "the" ones.
-    let services = find("ecs", "Service");
-    let service = services.first().copied();
-    let lb_entry = service.and_then(|s| s.input("loadBalancers").as_array()?.first().cloned());
-    let tg_arn = lb_entry
-        .as_ref()
-        .and_then(|l| l["targetGroupArn"].as_str().map(str::to_string));
-    let container_name = lb_entry
-        .as_ref()
-        .and_then(|l| l["containerName"].as_str().map(str::to_string));
-
-    let clusters = find("ecs", "Cluster");
+/// The cluster the service runs in (or the first one) becomes `backend`.
+fn map_cluster<'a>(
+    olds: &[Old<'a>],
+    service: Option<&Old<'a>>,
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) {
+    let clusters = find(olds, "ecs", "Cluster");
     let service_cluster = service.and_then(|s| s.str("cluster"));
     let cluster = clusters
         .iter()
         .find(|c| Some(c.output("arn").as_str().unwrap_or(c.id)) == service_cluster)
         .or(clusters.first())
         .copied();
-    if let Some(c) = cluster {
-        let arn = c.output("arn").as_str().unwrap_or(c.id).to_string();
-        m.mapped.push(Mapped {
-            old_urn: c.urn.into(),
-            token: "fargate:ecs:Cluster",
-            name: "backend",
-            id: arn,
-        });
-        used.push(c.urn);
-        if let Some(settings) = c.input("settings").as_array() {
-            for s in settings {
-                if s["name"] == "containerInsights"
-                    && let Some(v) = s["value"].as_str()
-                {
-                    m.config
-                        .insert(format!("{PROJECT}:containerInsights"), json!(v));
-                }
+    let Some(c) = cluster else { return };
+    let arn = c.output("arn").as_str().unwrap_or(c.id).to_string();
+    m.mapped.push(Mapped {
+        old_urn: c.urn.into(),
+        token: "fargate:ecs:Cluster",
+        name: "backend",
+        id: arn,
+    });
+    used.push(c.urn);
+    if let Some(settings) = c.input("settings").as_array() {
+        for s in settings {
+            if s["name"] == "containerInsights"
+                && let Some(v) = s["value"].as_str()
+            {
+                m.config
+                    .insert(format!("{PROJECT}:containerInsights"), json!(v));
             }
         }
     }
+}
 
-    let task_definitions = find("ecs", "TaskDefinition");
+/// The service's task definition (or the first one) becomes `api`, imported by family.
+fn map_task_definition<'a>(
+    olds: &[Old<'a>],
+    service: Option<&Old<'a>>,
+    container_name: Option<&str>,
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) {
+    let task_definitions = find(olds, "ecs", "TaskDefinition");
     let service_td = service.and_then(|s| s.str("taskDefinition"));
     let td = task_definitions
         .iter()
         .find(|t| t.output("arn").as_str().is_some() && t.output("arn").as_str() == service_td)
         .or(task_definitions.first())
         .copied();
-    if let Some(t) = td {
-        let family = t.str("family").unwrap_or(t.id).to_string();
-        m.mapped.push(Mapped {
-            old_urn: t.urn.into(),
-            token: "fargate:ecs:TaskDefinition",
-            name: "api",
-            id: family.clone(),
-        });
-        used.push(t.urn);
-        m.notes.push(format!(
-            "task definition family `{family}`: import reads its newest ACTIVE revision; the first `pulumi up` registers one new revision in the program's shape (container `api`, tags), the service rolls to it, and the earlier revisions stay for rollback"
-        ));
-        task_definition_config(t, container_name.as_deref(), &mut m);
-    }
+    let Some(t) = td else { return };
+    let family = t.str("family").unwrap_or(t.id).to_string();
+    m.mapped.push(Mapped {
+        old_urn: t.urn.into(),
+        token: "fargate:ecs:TaskDefinition",
+        name: "api",
+        id: family.clone(),
+    });
+    used.push(t.urn);
+    m.notes.push(format!(
+        "task definition family `{family}`: import reads its newest ACTIVE revision; the first `pulumi up` registers one new revision in the program's shape (container `api`, tags), the service rolls to it, and the earlier revisions stay for rollback"
+    ));
+    task_definition_config(t, container_name, m);
+}
 
-    if let Some(s) = service {
-        let cluster_name = s
-            .str("cluster")
-            .and_then(|c| c.rsplit('/').next())
-            .unwrap_or("default");
-        let name = s.str("name").unwrap_or_default();
-        let arn = s.output("arn").as_str().unwrap_or(s.id);
-        // Long-format ARNs (`service/<cluster>/<name>`) are what create returns as the id;
-        // old short ones do not name the cluster, so `<cluster>/<name>` is used instead.
-        let id = if arn.starts_with("arn:") && arn.matches('/').count() == 2 {
-            arn.to_string()
-        } else {
-            format!("{cluster_name}/{name}")
-        };
-        m.mapped.push(Mapped {
-            old_urn: s.urn.into(),
-            token: "fargate:ecs:Service",
-            name: "api",
-            id,
-        });
-        used.push(s.urn);
-        service_config(s, &olds, &mut m);
-    }
+/// The service becomes `api`, imported by the id create would have returned.
+fn map_service<'a>(s: &Old<'a>, olds: &[Old<'a>], m: &mut Migration, used: &mut Vec<&'a str>) {
+    let cluster_name = s
+        .str("cluster")
+        .and_then(|c| c.rsplit('/').next())
+        .unwrap_or("default");
+    let name = s.str("name").unwrap_or_default();
+    let arn = s.output("arn").as_str().unwrap_or(s.id);
+    // Long-format ARNs (`service/<cluster>/<name>`) are what create returns as the id;
+    // old short ones do not name the cluster, so `<cluster>/<name>` is used instead.
+    let id = if arn.starts_with("arn:") && arn.matches('/').count() == 2 {
+        arn.to_string()
+    } else {
+        format!("{cluster_name}/{name}")
+    };
+    m.mapped.push(Mapped {
+        old_urn: s.urn.into(),
+        token: "fargate:ecs:Service",
+        name: "api",
+        id,
+    });
+    used.push(s.urn);
+    service_config(s, olds, m);
+}
 
-    // Target group: the one the service sends traffic to.
-    let target_groups = find("lb", "TargetGroup");
+/// Target group: the one the service sends traffic to, imported only if the program's
+/// declaration could take it over without a replacement.
+fn map_target_group<'a>(
+    olds: &[Old<'a>],
+    tg_arn: Option<&str>,
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) {
+    let target_groups = find(olds, "lb", "TargetGroup");
     let tg = target_groups
         .iter()
-        .find(|t| t.output("arn").as_str().or(Some(t.id)) == tg_arn.as_deref())
+        .find(|t| t.output("arn").as_str().or(Some(t.id)) == tg_arn)
         .or(target_groups.first())
         .copied();
-    if let Some(t) = tg {
-        let container_port = m
-            .config
-            .get(&format!("{PROJECT}:containerPort"))
-            .and_then(Value::as_i64);
-        let port = number(t.input("port"));
-        let protocol = t.str("protocol").unwrap_or("HTTP");
-        let target_type = t.str("targetType").unwrap_or("instance");
-        let problem = if target_type != "ip" {
-            Some(format!(
-                "its target type is `{target_type}`; Fargate tasks register as `ip` targets and the type cannot change"
-            ))
-        } else if protocol != "HTTP" {
-            Some(format!(
-                "its protocol is `{protocol}`; the program declares an HTTP target group"
-            ))
-        } else if port.is_some() && container_port.is_some() && port != container_port {
-            Some(format!(
-                "its port {} differs from the container port {}; the program declares the target group on the container port, and a port change replaces a target group",
-                port.unwrap_or_default(),
-                container_port.unwrap_or_default()
-            ))
-        } else {
-            None
-        };
-        match problem {
-            Some(reason) => m.unmapped.push(Unmapped {
-                urn: t.urn.into(),
-                reason,
-                action: "not imported: the program creates its own target group and the service and listeners move to it in place; delete the old one after the switch".into(),
-            }),
-            None => {
-                m.mapped.push(Mapped {
-                    old_urn: t.urn.into(),
-                    token: "fargate:lb:TargetGroup",
-                    name: "api",
-                    id: t.output("arn").as_str().unwrap_or(t.id).to_string(),
-                });
-                if let Some(path) = t.input("healthCheck")["path"].as_str() {
-                    m.config
-                        .insert(format!("{PROJECT}:healthCheckPath"), json!(path));
-                }
-                if let Some(vpc) = t.str("vpcId") {
-                    m.config.insert(format!("{PROJECT}:vpcId"), json!(vpc));
-                }
+    let Some(t) = tg else { return };
+    match target_group_problem(t, m) {
+        Some(reason) => m.unmapped.push(Unmapped {
+            urn: t.urn.into(),
+            reason,
+            action: "not imported: the program creates its own target group and the service and listeners move to it in place; delete the old one after the switch".into(),
+        }),
+        None => {
+            m.mapped.push(Mapped {
+                old_urn: t.urn.into(),
+                token: "fargate:lb:TargetGroup",
+                name: "api",
+                id: t.output("arn").as_str().unwrap_or(t.id).to_string(),
+            });
+            if let Some(path) = t.input("healthCheck")["path"].as_str() {
+                m.config
+                    .insert(format!("{PROJECT}:healthCheckPath"), json!(path));
+            }
+            if let Some(vpc) = t.str("vpcId") {
+                m.config.insert(format!("{PROJECT}:vpcId"), json!(vpc));
             }
         }
-        used.push(t.urn);
     }
+    used.push(t.urn);
+}
 
-    // Load balancer: the application load balancer (the program declares one).
-    let albs: Vec<&Old> = find("lb", "LoadBalancer")
+/// Why the old target group cannot be imported as the program's, if it cannot.
+fn target_group_problem(t: &Old, m: &Migration) -> Option<String> {
+    let container_port = m
+        .config
+        .get(&format!("{PROJECT}:containerPort"))
+        .and_then(Value::as_i64);
+    let port = number(t.input("port"));
+    let protocol = t.str("protocol").unwrap_or("HTTP");
+    let target_type = t.str("targetType").unwrap_or("instance");
+    if target_type != "ip" {
+        Some(format!(
+            "its target type is `{target_type}`; Fargate tasks register as `ip` targets and the type cannot change"
+        ))
+    } else if protocol != "HTTP" {
+        Some(format!(
+            "its protocol is `{protocol}`; the program declares an HTTP target group"
+        ))
+    } else if port.is_some() && container_port.is_some() && port != container_port {
+        Some(format!(
+            "its port {} differs from the container port {}; the program declares the target group on the container port, and a port change replaces a target group",
+            port.unwrap_or_default(),
+            container_port.unwrap_or_default()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Load balancer: the application load balancer (the program declares one).
+/// Returns it, imported or not, since its listeners and groups are found through it.
+fn map_load_balancer<'o, 'a>(
+    olds: &'o [Old<'a>],
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) -> Option<&'o Old<'a>> {
+    let albs: Vec<&Old> = find(olds, "lb", "LoadBalancer")
         .into_iter()
-        .chain(find("alb", "LoadBalancer"))
+        .chain(find(olds, "alb", "LoadBalancer"))
         .filter(|l| l.str("loadBalancerType").unwrap_or("application") == "application")
         .collect();
-    let alb = albs.first().copied();
-    if let Some(l) = alb {
-        if l.input("internal") == &Value::Bool(true) {
-            m.unmapped.push(Unmapped {
-                urn: l.urn.into(),
-                reason: "it is internal; the program declares an internet-facing load balancer, and the scheme cannot change".into(),
-                action: "not imported: keep running it from the old program until the Rust program can declare internal load balancers".into(),
-            });
-        } else {
-            m.mapped.push(Mapped {
-                old_urn: l.urn.into(),
-                token: "fargate:lb:LoadBalancer",
-                name: "api",
-                id: l.output("arn").as_str().unwrap_or(l.id).to_string(),
-            });
-            let subnets = strings(l.input("subnets"));
-            if !subnets.is_empty() {
-                m.config
-                    .insert(format!("{PROJECT}:publicSubnetIds"), json!(subnets));
-            }
-            if let Some(t) = number(l.input("idleTimeout")) {
-                m.config
-                    .insert(format!("{PROJECT}:idleTimeoutSeconds"), json!(t));
-            }
-            if let Some(p) = l.input("enableDeletionProtection").as_bool() {
-                m.config
-                    .insert(format!("{PROJECT}:deletionProtection"), json!(p));
-            }
-            if let Some(vpc) = l.output("vpcId").as_str() {
-                m.config
-                    .entry(format!("{PROJECT}:vpcId"))
-                    .or_insert(json!(vpc));
-            }
-        }
-        used.push(l.urn);
+    let l = albs.first().copied()?;
+    if l.input("internal") == &Value::Bool(true) {
+        m.unmapped.push(Unmapped {
+            urn: l.urn.into(),
+            reason: "it is internal; the program declares an internet-facing load balancer, and the scheme cannot change".into(),
+            action: "not imported: keep running it from the old program until the Rust program can declare internal load balancers".into(),
+        });
+    } else {
+        m.mapped.push(Mapped {
+            old_urn: l.urn.into(),
+            token: "fargate:lb:LoadBalancer",
+            name: "api",
+            id: l.output("arn").as_str().unwrap_or(l.id).to_string(),
+        });
+        load_balancer_config(l, m);
     }
-    let alb_arn = alb.and_then(|l| l.output("arn").as_str().or(Some(l.id)));
+    used.push(l.urn);
+    Some(l)
+}
 
-    // Listeners of that load balancer: port 80 is `http`, the HTTPS one is `https`.
-    for l in find("lb", "Listener")
+/// Stack settings read from an imported load balancer.
+fn load_balancer_config(l: &Old, m: &mut Migration) {
+    let subnets = strings(l.input("subnets"));
+    if !subnets.is_empty() {
+        m.config
+            .insert(format!("{PROJECT}:publicSubnetIds"), json!(subnets));
+    }
+    if let Some(t) = number(l.input("idleTimeout")) {
+        m.config
+            .insert(format!("{PROJECT}:idleTimeoutSeconds"), json!(t));
+    }
+    if let Some(p) = l.input("enableDeletionProtection").as_bool() {
+        m.config
+            .insert(format!("{PROJECT}:deletionProtection"), json!(p));
+    }
+    // The target group's VPC, when it was imported, wins.
+    if let Some(vpc) = l.output("vpcId").as_str() {
+        m.config
+            .entry(format!("{PROJECT}:vpcId"))
+            .or_insert(json!(vpc));
+    }
+}
+
+/// Listeners of that load balancer: port 80 is `http`, the HTTPS one is `https`.
+fn map_listeners<'a>(
+    olds: &[Old<'a>],
+    alb_arn: Option<&str>,
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) {
+    for l in find(olds, "lb", "Listener")
         .into_iter()
-        .chain(find("alb", "Listener"))
+        .chain(find(olds, "alb", "Listener"))
     {
         if l.str("loadBalancerArn") != alb_arn {
             continue;
@@ -446,15 +514,23 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
         });
         used.push(l.urn);
     }
+}
 
-    // Security groups: the ALB's and the service's, by where they are used.
+/// Security groups: the ALB's and the service's, by where they are used.
+fn map_security_groups<'a>(
+    olds: &[Old<'a>],
+    alb: Option<&Old<'a>>,
+    service: Option<&Old<'a>>,
+    m: &mut Migration,
+    used: &mut Vec<&'a str>,
+) {
     let alb_groups = alb
         .map(|l| strings(l.input("securityGroups")))
         .unwrap_or_default();
     let service_groups = service
         .map(|s| strings(&s.input("networkConfiguration")["securityGroups"]))
         .unwrap_or_default();
-    for g in find("ec2", "SecurityGroup") {
+    for g in find(olds, "ec2", "SecurityGroup") {
         let (name, wanted) = if alb_groups.iter().any(|id| id == g.id) {
             ("alb", ALB_GROUP_DESCRIPTION)
         } else if service_groups.iter().any(|id| id == g.id) {
@@ -479,19 +555,7 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
             continue;
         }
         if name == "alb" {
-            let cidrs: Vec<String> = g
-                .input("ingress")
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|r| strings(&r["cidrBlocks"]))
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            if !cidrs.is_empty() {
-                m.config
-                    .insert(format!("{PROJECT}:allowedCidrs"), json!(cidrs));
-            }
+            alb_group_config(g, m);
         }
         m.mapped.push(Mapped {
             old_urn: g.urn.into(),
@@ -504,8 +568,27 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
             g.id
         ));
     }
+}
 
-    // Other secret inputs of adopted resources: never derived, so say so.
+/// The ALB group's ingress CIDRs become `allowedCidrs` (deduplicated, sorted).
+fn alb_group_config(g: &Old, m: &mut Migration) {
+    let cidrs: Vec<String> = g
+        .input("ingress")
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| strings(&r["cidrBlocks"]))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if !cidrs.is_empty() {
+        m.config
+            .insert(format!("{PROJECT}:allowedCidrs"), json!(cidrs));
+    }
+}
+
+/// Other secret inputs of adopted resources: never derived, so say so.
+fn note_secret_inputs_of_adopted(olds: &[Old], used: &[&str], m: &mut Migration) {
     for o in olds.iter().filter(|o| used.contains(&o.urn)) {
         for (key, value) in o.inputs.as_object().into_iter().flatten() {
             if key != "containerDefinitions" && unwrap_secret(value).0 {
@@ -521,19 +604,21 @@ pub fn plan(export: &Value) -> Result<Migration, String> {
             }
         }
     }
+}
 
-    for o in &olds {
+/// Every old resource nothing above took is reported, with why and what to do.
+fn leave_unused(olds: &[Old], used: &[&str], m: &mut Migration) {
+    for o in olds {
         if used.contains(&o.urn) {
             continue;
         }
-        let (reason, action) = not_ours(o, &m);
+        let (reason, action) = not_ours(o, m);
         m.unmapped.push(Unmapped {
             urn: o.urn.into(),
             reason,
             action,
         });
     }
-    Ok(m)
 }
 
 /// Why a resource of the old stack has no place in the new one, and what to do.

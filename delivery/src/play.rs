@@ -398,107 +398,15 @@ pub fn plan_promotion(tracks: &[Track], p: &Promotion) -> Result<PromotionPlan, 
         return plan_halt(to, vc, current);
     }
     let from = find_track(tracks, &p.from)?;
-    let source = match from.release_with(vc) {
-        Some(r) if r.status == Status::Draft => {
-            return Err(format!(
-                "refused: version code {vc} is only a draft on the `{}` track, so its testers \
-                 never got it; release it there first",
-                from.name
-            ));
-        }
-        Some(r) => r,
-        None => {
-            return Err(format!(
-                "refused: version code {vc} is not on the `{}` track (it has {}); `{}` only \
-                 takes the version code that `{}` runs, so upload it there first and test it",
-                from.name,
-                from.describe_releases(),
-                to.name,
-                from.name
-            ));
-        }
-    };
-    // Never below what the target serves or rolls out: Play's users would be downgraded or
-    // shadowed, and the version-code rule says releases only grow.
-    if let Some((highest, release)) = to.highest()
-        && highest > vc
+    let source = source_release(from, to, vc)?;
+    check_not_lower_than_target(to, vc)?;
+    check_no_other_rollout(to, vc)?;
+    if let Some(current) = current
+        && let Some(plan) = plan_against_current(to, vc, current, p.rollout)?
     {
-        return Err(format!(
-            "refused: version code {vc} is lower than the `{}` track's version code {highest} \
-             ({}); version codes only grow",
-            to.name,
-            release.describe()
-        ));
+        return Ok(plan);
     }
-    // Another version still rolling out: finishing or halting it is a decision of its own. A
-    // halted one does not block: a higher version code is how a halted release is fixed forward.
-    if let Some(other) = to
-        .releases
-        .iter()
-        .find(|r| r.status == Status::InProgress && !r.version_codes.contains(&vc))
-    {
-        return Err(format!(
-            "refused: the `{}` track has a staged rollout of another version in progress, {}; \
-             complete or halt it before promoting version code {vc}",
-            to.name,
-            other.describe()
-        ));
-    }
-    if let Some(current) = current {
-        match (current.status, p.rollout, current.user_fraction) {
-            (Status::Completed, _, _) => {
-                return Ok(PromotionPlan {
-                    summary: format!(
-                        "nothing to do: version code {vc} is already completed on `{}` ({})",
-                        to.name,
-                        current.describe()
-                    ),
-                    update: None,
-                });
-            }
-            (Status::InProgress, Rollout::Staged(f), Some(now)) if f < now => {
-                return Err(format!(
-                    "refused: {} is already rolled out to {} of `{}` users, more than the \
-                     requested {}; a staged rollout only grows (halt it to stop it)",
-                    current.describe(),
-                    percent(now),
-                    to.name,
-                    percent(f)
-                ));
-            }
-            (Status::InProgress, Rollout::Staged(f), Some(now)) if f == now => {
-                return Ok(PromotionPlan {
-                    summary: format!(
-                        "nothing to do: version code {vc} is already rolling out to {} of `{}`",
-                        percent(now),
-                        to.name
-                    ),
-                    update: None,
-                });
-            }
-            _ => {}
-        }
-    }
-    let mut release = Map::new();
-    if let Some(name) = &source.name {
-        release.insert("name".into(), json!(name));
-    }
-    release.insert("versionCodes".into(), json!([vc.to_string()]));
-    match p.rollout {
-        Rollout::Staged(f) => {
-            release.insert("status".into(), json!("inProgress"));
-            release.insert("userFraction".into(), json!(f));
-        }
-        _ => {
-            release.insert("status".into(), json!("completed"));
-        }
-    }
-    if !source.release_notes.is_empty() {
-        release.insert(
-            "releaseNotes".into(),
-            Value::Array(source.release_notes.clone()),
-        );
-    }
+    let release = promoted_release(source, vc, p.rollout);
     let was = match current {
         Some(r) => format!(" (it was {})", r.describe()),
         None => String::new(),
@@ -513,6 +421,124 @@ pub fn plan_promotion(tracks: &[Track], p: &Promotion) -> Result<PromotionPlan, 
         ),
         update: Some(json!({ "track": to.name, "releases": [Value::Object(release)] })),
     })
+}
+
+/// The release of `vc` on the source track: it must be there, and released to its testers.
+fn source_release<'t>(from: &'t Track, to: &Track, vc: u64) -> Result<&'t Release, String> {
+    match from.release_with(vc) {
+        Some(r) if r.status == Status::Draft => Err(format!(
+            "refused: version code {vc} is only a draft on the `{}` track, so its testers \
+             never got it; release it there first",
+            from.name
+        )),
+        Some(r) => Ok(r),
+        None => Err(format!(
+            "refused: version code {vc} is not on the `{}` track (it has {}); `{}` only \
+             takes the version code that `{}` runs, so upload it there first and test it",
+            from.name,
+            from.describe_releases(),
+            to.name,
+            from.name
+        )),
+    }
+}
+
+/// Never below what the target serves or rolls out: Play's users would be downgraded or
+/// shadowed, and the version-code rule says releases only grow.
+fn check_not_lower_than_target(to: &Track, vc: u64) -> Result<(), String> {
+    if let Some((highest, release)) = to.highest()
+        && highest > vc
+    {
+        return Err(format!(
+            "refused: version code {vc} is lower than the `{}` track's version code {highest} \
+             ({}); version codes only grow",
+            to.name,
+            release.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// Another version still rolling out: finishing or halting it is a decision of its own. A
+/// halted one does not block: a higher version code is how a halted release is fixed forward.
+fn check_no_other_rollout(to: &Track, vc: u64) -> Result<(), String> {
+    if let Some(other) = to
+        .releases
+        .iter()
+        .find(|r| r.status == Status::InProgress && !r.version_codes.contains(&vc))
+    {
+        return Err(format!(
+            "refused: the `{}` track has a staged rollout of another version in progress, {}; \
+             complete or halt it before promoting version code {vc}",
+            to.name,
+            other.describe()
+        ));
+    }
+    Ok(())
+}
+
+/// When `vc` already is on the target: `Ok(Some(_))` if there is nothing to do, `Err` if the
+/// request would shrink a staged rollout, `Ok(None)` to go on with the update.
+fn plan_against_current(
+    to: &Track,
+    vc: u64,
+    current: &Release,
+    rollout: Rollout,
+) -> Result<Option<PromotionPlan>, String> {
+    match (current.status, rollout, current.user_fraction) {
+        (Status::Completed, _, _) => Ok(Some(PromotionPlan {
+            summary: format!(
+                "nothing to do: version code {vc} is already completed on `{}` ({})",
+                to.name,
+                current.describe()
+            ),
+            update: None,
+        })),
+        (Status::InProgress, Rollout::Staged(f), Some(now)) if f < now => Err(format!(
+            "refused: {} is already rolled out to {} of `{}` users, more than the \
+             requested {}; a staged rollout only grows (halt it to stop it)",
+            current.describe(),
+            percent(now),
+            to.name,
+            percent(f)
+        )),
+        (Status::InProgress, Rollout::Staged(f), Some(now)) if f == now => {
+            Ok(Some(PromotionPlan {
+                summary: format!(
+                    "nothing to do: version code {vc} is already rolling out to {} of `{}`",
+                    percent(now),
+                    to.name
+                ),
+                update: None,
+            }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The release body for the target track: the source's name and notes, the requested rollout.
+fn promoted_release(source: &Release, vc: u64, rollout: Rollout) -> Map<String, Value> {
+    let mut release = Map::new();
+    if let Some(name) = &source.name {
+        release.insert("name".into(), json!(name));
+    }
+    release.insert("versionCodes".into(), json!([vc.to_string()]));
+    match rollout {
+        Rollout::Staged(f) => {
+            release.insert("status".into(), json!("inProgress"));
+            release.insert("userFraction".into(), json!(f));
+        }
+        _ => {
+            release.insert("status".into(), json!("completed"));
+        }
+    }
+    if !source.release_notes.is_empty() {
+        release.insert(
+            "releaseNotes".into(),
+            Value::Array(source.release_notes.clone()),
+        );
+    }
+    release
 }
 
 fn plan_halt(to: &Track, vc: u64, current: Option<&Release>) -> Result<PromotionPlan, String> {
