@@ -8,6 +8,9 @@ use fargate_e2e::{
 };
 
 const CLUSTER: &str = "fargate:ecs:Cluster";
+/// The provider's crash-recovery mark (crate `adopt`): on the cluster in AWS, never in the
+/// stack's tags, and kept through tag updates.
+const URN: &str = "urn:pulumi:dev::skeleton::fargate:ecs:Cluster::main";
 
 fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -88,7 +91,7 @@ fn cluster_lifecycle() {
     assert_eq!(cluster.cluster_name(), Some(name.as_str()));
     assert_eq!(
         cluster_tags(&cluster),
-        map(&[("team", "platform"), ("env", "dev")])
+        map(&[("team", "platform"), ("env", "dev"), ("fargate:urn", URN)])
     );
     assert_eq!(
         cluster_settings(&cluster)
@@ -144,7 +147,7 @@ fn cluster_lifecycle() {
     assert_eq!(cluster.status(), Some("ACTIVE"));
     assert_eq!(
         cluster_tags(&cluster),
-        map(&[("team", "infra"), ("owner", "sre")])
+        map(&[("team", "infra"), ("owner", "sre"), ("fargate:urn", URN)])
     );
     assert_eq!(ecs.active_clusters().len(), 1);
     project.preview_expect_no_changes();
@@ -184,7 +187,7 @@ fn cluster_lifecycle() {
     assert_eq!(cluster.cluster_name(), Some(name_new.as_str()));
     assert_eq!(
         cluster_tags(&cluster),
-        map(&[("team", "infra"), ("owner", "sre")])
+        map(&[("team", "infra"), ("owner", "sre"), ("fargate:urn", URN)])
     );
     let active: Vec<_> = ecs
         .active_clusters()
