@@ -280,7 +280,7 @@ fn ctrl_c_during_the_steady_state_wait_stops_promptly() {
     let moto = Moto::start();
     let proxy = FaultProxy::start(&moto.url());
     let mut project = subject(&moto)
-        .with("createTimeout", json!("10m"))
+        .with("rolloutTimeout", json!("10m"))
         .project("cancel", &proxy.url());
 
     let mut run = project.spawn_stack(&["up", "--yes", "--skip-preview"]);
