@@ -1327,9 +1327,30 @@ fn schema_without_description(schema: &Json) -> Json {
 
 /// The schema as committed: pretty JSON with a trailing newline.
 pub fn stack_file_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&stack_file_schema()).expect("schema JSON");
+    let mut text =
+        serde_json::to_string_pretty(&key_sorted(stack_file_schema())).expect("schema JSON");
     text.push('\n');
     text
+}
+
+/// Keys in sorted order, so the committed text is the same whether or not some dependency
+/// turns on serde_json's `preserve_order` in this build.
+fn key_sorted(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<_, _> = map.into_iter().collect();
+            serde_json::Value::Object(
+                sorted
+                    .into_iter()
+                    .map(|(k, v)| (k, key_sorted(v)))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(key_sorted).collect())
+        }
+        other => other,
+    }
 }
 
 #[cfg(test)]
