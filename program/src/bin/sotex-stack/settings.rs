@@ -1250,7 +1250,9 @@ pub fn stack_file_schema() -> Json {
         .filter_map(Json::as_str)
         .map(|k| Json::String(format!("{NAMESPACE}:{k}")))
         .collect();
-    let known: Vec<&String> = keys.keys().collect();
+    // Sorted: `keys` keeps insertion order when serde_json's `preserve_order` is on.
+    let mut known: Vec<&String> = keys.keys().collect();
+    known.sort();
     let config = serde_json::json!({
         "type": "object",
         "description": "Stack configuration: `sotex-backend:*` (the stack program) and `fargate:*` (the provider). Other packages' keys are allowed.",
