@@ -234,6 +234,7 @@ fn stale_lock_is_cleared_by_cancel(moto: &Moto, proxy: &FaultProxy, project: &mu
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    let held_since = Instant::now();
     let cli = run.pid();
     let everything = descendants(cli);
     signal(cli, libc::SIGKILL).expect("SIGKILL the CLI");
@@ -242,6 +243,11 @@ fn stale_lock_is_cleared_by_cancel(moto: &Moto, proxy: &FaultProxy, project: &mu
     }
     let killed = run.wait();
     assert!(!killed.success(), "{killed}");
+    // The proxy still delivers the held RegisterTaskDefinition to moto after the kill, as AWS
+    // would finish a request already sent. Let it land before the next run, so the recovery
+    // below must find that revision rather than race it (it landed after the sweep otherwise
+    // and was counted as left over after destroy).
+    std::thread::sleep(Duration::from_secs(7).saturating_sub(held_since.elapsed()));
     let stale = current_keys(&moto.url(), ".pulumi/locks/");
     assert_eq!(
         stale.len(),
