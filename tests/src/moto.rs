@@ -49,6 +49,8 @@ impl Moto {
                 .process_group(0);
             clear_aws_env(&mut cmd);
             cmd.env("PYTHONUNBUFFERED", "1");
+            // AWS managed policies (the ECS task execution policy) exist in every real account.
+            cmd.env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true");
             for (k, v) in env {
                 cmd.env(k, v);
             }

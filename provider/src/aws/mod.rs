@@ -1,11 +1,16 @@
 //! AWS access, apart from resource mapping: lazily built clients, per-service finders and
 //! waiters, and short named retries for eventual consistency.
 
+pub mod appautoscaling;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
 pub mod ecs_service;
 pub mod elbv2;
+pub mod iam;
+pub mod logs;
 pub mod retry;
+pub mod ssm;
 pub mod tags;
 pub mod wait;
 
@@ -15,6 +20,20 @@ use tokio::sync::OnceCell;
 
 use crate::config::ProviderConfig;
 use crate::error::{ProviderError, Result};
+
+/// One lazily built client per service, all from the same loaded config (region, endpoint
+/// override, retry mode).
+macro_rules! client {
+    ($name:ident, $sdk:ident) => {
+        pub async fn $name(&self) -> Result<&$sdk::Client> {
+            let sdk = self.sdk_config().await?;
+            Ok(self
+                .$name
+                .get_or_init(|| async { $sdk::Client::new(sdk) })
+                .await)
+        }
+    };
+}
 
 /// Attempts per SDK call (standard retry mode): throttling and 5xx are retried by the SDK itself.
 const SDK_MAX_ATTEMPTS: u32 = 3;
@@ -27,6 +46,11 @@ pub struct AwsClients {
     ecs: OnceCell<aws_sdk_ecs::Client>,
     ec2: OnceCell<aws_sdk_ec2::Client>,
     elbv2: OnceCell<aws_sdk_elasticloadbalancingv2::Client>,
+    iam: OnceCell<aws_sdk_iam::Client>,
+    logs: OnceCell<aws_sdk_cloudwatchlogs::Client>,
+    autoscaling: OnceCell<aws_sdk_applicationautoscaling::Client>,
+    ecr: OnceCell<aws_sdk_ecr::Client>,
+    ssm: OnceCell<aws_sdk_ssm::Client>,
 }
 
 impl AwsClients {
@@ -37,6 +61,11 @@ impl AwsClients {
             ecs: OnceCell::new(),
             ec2: OnceCell::new(),
             elbv2: OnceCell::new(),
+            iam: OnceCell::new(),
+            logs: OnceCell::new(),
+            autoscaling: OnceCell::new(),
+            ecr: OnceCell::new(),
+            ssm: OnceCell::new(),
         }
     }
 
@@ -52,6 +81,11 @@ impl AwsClients {
             ecs: OnceCell::new_with(Some(client)),
             ec2: OnceCell::new(),
             elbv2: OnceCell::new(),
+            iam: OnceCell::new(),
+            logs: OnceCell::new(),
+            autoscaling: OnceCell::new(),
+            ecr: OnceCell::new(),
+            ssm: OnceCell::new(),
         }
     }
 
@@ -91,27 +125,12 @@ impl AwsClients {
             .unwrap_or_default())
     }
 
-    pub async fn ecs(&self) -> Result<&aws_sdk_ecs::Client> {
-        let sdk = self.sdk_config().await?;
-        Ok(self
-            .ecs
-            .get_or_init(|| async { aws_sdk_ecs::Client::new(sdk) })
-            .await)
-    }
-
-    pub async fn ec2(&self) -> Result<&aws_sdk_ec2::Client> {
-        let sdk = self.sdk_config().await?;
-        Ok(self
-            .ec2
-            .get_or_init(|| async { aws_sdk_ec2::Client::new(sdk) })
-            .await)
-    }
-
-    pub async fn elbv2(&self) -> Result<&aws_sdk_elasticloadbalancingv2::Client> {
-        let sdk = self.sdk_config().await?;
-        Ok(self
-            .elbv2
-            .get_or_init(|| async { aws_sdk_elasticloadbalancingv2::Client::new(sdk) })
-            .await)
-    }
+    client!(ecs, aws_sdk_ecs);
+    client!(ec2, aws_sdk_ec2);
+    client!(elbv2, aws_sdk_elasticloadbalancingv2);
+    client!(iam, aws_sdk_iam);
+    client!(logs, aws_sdk_cloudwatchlogs);
+    client!(autoscaling, aws_sdk_applicationautoscaling);
+    client!(ecr, aws_sdk_ecr);
+    client!(ssm, aws_sdk_ssm);
 }

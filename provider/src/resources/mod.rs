@@ -1,8 +1,13 @@
 //! Every resource type the provider serves, one file each, listed in one registry.
 
+pub mod appautoscaling;
 pub mod ec2;
+pub mod ecr;
 pub mod ecs;
+pub mod iam;
 pub mod lb;
+pub mod logs;
+pub mod ssm;
 
 use crate::resource::DynResource;
 
@@ -15,5 +20,10 @@ pub fn all() -> Vec<Box<dyn DynResource>> {
     ];
     all.extend(lb::all());
     all.extend(ec2::all());
+    all.extend(iam::all());
+    all.extend(logs::all());
+    all.extend(ecr::all());
+    all.extend(appautoscaling::all());
+    all.extend(ssm::all());
     all
 }

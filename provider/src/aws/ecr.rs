@@ -1,0 +1,1 @@
+//! Finders, status functions and waiters for ecr; filled in with its resource.

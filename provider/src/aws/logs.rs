@@ -1,0 +1,1 @@
+//! Finders, status functions and waiters for logs; filled in with its resource.

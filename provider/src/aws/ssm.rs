@@ -1,0 +1,1 @@
+//! Finders, status functions and waiters for ssm; filled in with its resource.

@@ -1,0 +1,7 @@
+//! `fargate:ecr:*` resources.
+
+use crate::resource::DynResource;
+
+pub fn all() -> Vec<Box<dyn DynResource>> {
+    vec![]
+}

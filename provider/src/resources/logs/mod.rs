@@ -1,0 +1,7 @@
+//! `fargate:logs:*` resources.
+
+use crate::resource::DynResource;
+
+pub fn all() -> Vec<Box<dyn DynResource>> {
+    vec![]
+}

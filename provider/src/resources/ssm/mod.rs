@@ -1,0 +1,7 @@
+//! `fargate:ssm:*` resources.
+
+use crate::resource::DynResource;
+
+pub fn all() -> Vec<Box<dyn DynResource>> {
+    vec![]
+}
