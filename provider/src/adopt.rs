@@ -254,6 +254,17 @@ pub async fn find_marked(ctx: &Ctx, type_token: &str, inputs: &Json) -> Result<O
                 .any(|t| t.key() == Some(URN_TAG) && t.value() == Some(mark.as_str()))
                 .then_some(arn))
         }
+        "fargate:iam:Role" => {
+            let Some(name) = text(inputs, "name") else {
+                return Ok(None);
+            };
+            let iam = ctx.aws.iam().await?;
+            // The id of a role is its name.
+            Ok(crate::aws::iam::find_role(iam, name)
+                .await?
+                .filter(|r| crate::aws::iam::has_mark(r, &mark))
+                .map(|_| name.to_string()))
+        }
         _ => Ok(None),
     }
 }

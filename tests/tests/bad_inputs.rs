@@ -198,6 +198,11 @@ fn bad_listener_inputs() {
 }
 
 #[test]
+fn bad_iam_role_inputs() {
+    run_cases("fargate:iam:Role");
+}
+
+#[test]
 fn bad_security_group_inputs() {
     run_cases("fargate:ec2:SecurityGroup");
 }

@@ -51,6 +51,7 @@ pub struct AwsClients {
     autoscaling: OnceCell<aws_sdk_applicationautoscaling::Client>,
     ecr: OnceCell<aws_sdk_ecr::Client>,
     ssm: OnceCell<aws_sdk_ssm::Client>,
+    sts: OnceCell<aws_sdk_sts::Client>,
 }
 
 impl AwsClients {
@@ -66,6 +67,7 @@ impl AwsClients {
             autoscaling: OnceCell::new(),
             ecr: OnceCell::new(),
             ssm: OnceCell::new(),
+            sts: OnceCell::new(),
         }
     }
 
@@ -86,6 +88,7 @@ impl AwsClients {
             autoscaling: OnceCell::new(),
             ecr: OnceCell::new(),
             ssm: OnceCell::new(),
+            sts: OnceCell::new(),
         }
     }
 
@@ -133,4 +136,5 @@ impl AwsClients {
     client!(autoscaling, aws_sdk_applicationautoscaling);
     client!(ecr, aws_sdk_ecr);
     client!(ssm, aws_sdk_ssm);
+    client!(sts, aws_sdk_sts);
 }

@@ -1,7 +1,9 @@
 //! `fargate:iam:*` resources.
 
+pub mod role;
+
 use crate::resource::DynResource;
 
 pub fn all() -> Vec<Box<dyn DynResource>> {
-    vec![]
+    vec![Box::new(role::Role)]
 }
