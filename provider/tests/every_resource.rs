@@ -98,8 +98,27 @@ async fn create_and_read_back(ctx: &Ctx, row: &Row) -> (String, Json) {
     (id, outputs)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_resource_reads_back_what_it_created_and_nothing_when_gone() {
+#[test]
+fn every_resource_reads_back_what_it_created_and_nothing_when_gone() {
+    // Static fake credentials for the SDK's default chain, set before any other thread exists
+    // (this binary holds this one test); no metadata lookup leaves the machine.
+    for (key, value) in [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ] {
+        // SAFETY: no other thread runs yet; see above.
+        unsafe { std::env::set_var(key, value) };
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(contract());
+}
+
+async fn contract() {
     let moto = Moto::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "1")]);
     let net = default_network(moto.addr());
     let ctx = ctx(&moto);
@@ -107,11 +126,17 @@ async fn every_resource_reads_back_what_it_created_and_nothing_when_gone() {
     let mut created: Vec<(&'static str, String, Json)> = Vec::new();
     let mut run = async |row: Row| -> String {
         let (id, outputs) = create_and_read_back(&ctx, &row).await;
-        created.push((row.token, id.clone(), outputs));
-        id
+        // Later rows refer to a resource by its id, a task definition by its revision's ARN
+        // (its id is the family).
+        let reference = match row.token {
+            "fargate:ecs:TaskDefinition" => outputs["arn"].as_str().expect("arn").to_string(),
+            _ => id.clone(),
+        };
+        created.push((row.token, id, outputs));
+        reference
     };
 
-    run(Row {
+    let cluster = run(Row {
         token: "fargate:ecs:Cluster",
         inputs: json!({"name": "contract", "containerInsights": "enabled", "tags": {"team": "api"}}),
         missing_id: "no-such-cluster".into(),
@@ -152,8 +177,8 @@ async fn every_resource_reads_back_what_it_created_and_nothing_when_gone() {
         token: "fargate:ecs:TaskDefinition",
         inputs: json!({
             "family": "contract",
-            "cpu": "256",
-            "memory": "512",
+            "cpu": 256,
+            "memory": 512,
             "containers": [{"name": "api", "image": "public.ecr.aws/nginx/nginx:1.27", "portMappings": [{"containerPort": 8080}]}],
             "tags": {"team": "api"},
         }),
@@ -164,7 +189,9 @@ async fn every_resource_reads_back_what_it_created_and_nothing_when_gone() {
         token: "fargate:ecs:Service",
         inputs: json!({
             "name": "contract",
-            "cluster": "contract",
+            // The cluster's id, its ARN, as programs pass it: an import reads the ARN back
+            // (given a bare name, only a refresh keeps the name).
+            "cluster": cluster,
             "taskDefinition": td,
             "desiredCount": 1,
             "network": {"subnets": net.subnet_ids[..2], "securityGroups": [sg]},
