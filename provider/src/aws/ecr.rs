@@ -229,7 +229,7 @@ pub async fn delete_repository(client: &Client, name: &str, force: bool) -> Resu
                 "ECR repository `{name}` still holds {images}, so it was not deleted (nothing was lost). To delete it with its images set `forceDelete: true` on it and run `pulumi up` before deleting, or remove the images first"
             )))
         }
-        Err(e) => Err(ProviderError::from_aws(
+        Err(e) => Err::<(), _>(ProviderError::from_aws(
             "ecr:DeleteRepository",
             &e,
             REPOSITORY_NOT_FOUND,
