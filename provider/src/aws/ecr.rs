@@ -201,6 +201,7 @@ async fn image_count(client: &Client, name: &str) -> Option<String> {
         .max_results(IMAGES_PAGE)
         .send()
         .await
+        .map_err(|e| ProviderError::from_aws("ecr:ListImages", &e, &[]))
         .ok()?;
     let n = out.image_ids().len();
     Some(match out.next_token() {
