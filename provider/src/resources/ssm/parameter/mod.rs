@@ -153,8 +153,8 @@ impl Resource for Parameter {
         // The tags go with the put (one request: no parameter without its tags); the URN mark
         // lets a retry after a crashed create find this parameter (crate::adopt).
         let marked = crate::adopt::marked(ctx, &tags_all);
-        let version = ssm_api::put_parameter(ssm, &put_request(&name, inputs, Some(&marked), false))
-            .await?;
+        let version =
+            ssm_api::put_parameter(ssm, &put_request(&name, inputs, Some(&marked), false)).await?;
         let mut outputs = ParameterOutputs {
             inputs: inputs.clone(),
             arn: String::new(),
@@ -246,8 +246,8 @@ impl Resource for Parameter {
         let mut outputs = olds.clone();
         if needs_put(&olds.inputs, news) {
             // Overwrite writes a new version of the same parameter (same ARN).
-            outputs.version = ssm_api::put_parameter(ssm, &put_request(id, news, None, true))
-                .await?;
+            outputs.version =
+                ssm_api::put_parameter(ssm, &put_request(id, news, None, true)).await?;
             outputs.inputs = ParameterInputs {
                 tags: olds.inputs.tags.clone(),
                 ..news.clone()
