@@ -265,6 +265,18 @@ pub async fn find_marked(ctx: &Ctx, type_token: &str, inputs: &Json) -> Result<O
                 .filter(|r| crate::aws::iam::has_mark(r, &mark))
                 .map(|_| name.to_string()))
         }
+        "fargate:ssm:Parameter" => {
+            let Some(name) = text(inputs, "name") else {
+                return Ok(None);
+            };
+            let ssm = ctx.aws.ssm().await?;
+            // The id of a parameter is its name.
+            if crate::aws::ssm::find_parameter(ssm, name).await?.is_none() {
+                return Ok(None);
+            }
+            let tags = crate::aws::ssm::tags_of(ssm, name).await?;
+            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+        }
         _ => Ok(None),
     }
 }

@@ -18,6 +18,7 @@ pub mod pulumi;
 pub mod recorder;
 pub mod rustc;
 pub mod shared_state;
+pub mod ssm;
 pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
@@ -26,3 +27,4 @@ pub use moto::Moto;
 pub use preview::{Preview, PreviewStep, exported_resources};
 pub use pulumi::{CmdOutput, PulumiProject};
 pub use recorder::{AwsCall, AwsRecorder, is_mutating};
+pub use ssm::ssm_call;
