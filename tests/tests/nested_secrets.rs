@@ -81,11 +81,7 @@ fn a_secret_tag_hides_only_itself() {
                 .map(move |l| format!("{place}: {}", l.chars().take(300).collect::<String>()))
         })
         .collect();
-    assert!(
-        hits.is_empty(),
-        "plaintext secret in:\n{}",
-        hits.join("\n")
-    );
+    assert!(hits.is_empty(), "plaintext secret in:\n{}", hits.join("\n"));
     project.destroy();
 }
 

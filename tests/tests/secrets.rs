@@ -12,9 +12,9 @@
 use std::path::Path;
 
 use aws_sdk_ecs::types::TaskDefinitionStatus;
-use fargate_e2e::{Moto, exported_resources, ssm_call};
 use fargate_e2e::faults::FaultProxy;
 use fargate_e2e::faults::subject::Subject;
+use fargate_e2e::{Moto, exported_resources, ssm_call};
 use serde_json::json;
 
 const VERBOSE: [&str; 2] = ["-v=9", "--logtostderr"];
@@ -103,7 +103,9 @@ fn secret_config_never_appears_in_plaintext() {
     // meaningful; AWS's own answers are searched too: every task definition revision
     // (`DescribeTaskDefinition`, what read-only roles and the console see) and the
     // parameter's metadata (`DescribeParameters`, no decryption).
-    let name = parameter["outputs"]["name"].as_str().expect("parameter name");
+    let name = parameter["outputs"]["name"]
+        .as_str()
+        .expect("parameter name");
     let stored = ssm_call(
         moto.addr(),
         "GetParameter",

@@ -132,7 +132,8 @@ fn staging_secret_stays_out_of_the_task_definition_and_rolls_the_service() {
     let diff = project.run_ok(&["preview", "--diff", "--stack", &stack]);
     for plain in [
         format!(r#"~ image: "{old_image}" => "{new_image}""#),
-        r#"~ cpu       : "256" => "512""#.to_string(),
+        "~ cpu       : 256 => 512".to_string(),
+        "~ memory    : 512 => 1024".to_string(),
         r#"~ path: "/health" => "/ready""#.to_string(),
     ] {
         assert!(
