@@ -115,8 +115,9 @@ pub fn service(
 }
 
 /// The API container: its port, the plain environment, secrets by reference (SSM parameter
-/// ARNs, see `secrets.rs`), and logs to CloudWatch. Built field by field so that a field that
-/// is not known yet (a new parameter's ARN in a preview) or secret leaves the others readable.
+/// ARNs, see `secrets.rs`), and logs to CloudWatch. Built field by field, so a secret field
+/// would stay secret at that field only. (A field not known yet, a new parameter's ARN in the
+/// first preview, leaves the whole container unknown until the parameter exists.)
 fn containers(s: &Settings, secrets: &Secrets) -> Output<Vec<ContainerDefinition>> {
     let environment = secrets.environment.clone();
     let container = ContainerDefinitionArgs {
