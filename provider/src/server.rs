@@ -14,7 +14,9 @@ use pulumi_rs_proto::pulumirpc::{
     GetSchemaRequest, GetSchemaResponse, InvokeRequest, InvokeResponse, PluginInfo, PropertyDiff,
     ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
-use pulumi_rs_proto::value::{contains_unknowns, json_to_struct, opt_struct_to_json, strip_unknowns};
+use pulumi_rs_proto::value::{
+    contains_unknowns, json_to_struct, opt_struct_to_json, strip_unknowns,
+};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status};
@@ -411,7 +413,7 @@ impl ResourceProvider for FargateProvider {
                     properties: wire(outputs, &marks),
                     inputs: wire(inputs, &marks),
                 }
-            },
+            }
             // An empty id tells the engine the resource is gone.
             None => ReadResponse::default(),
         }))
@@ -625,10 +627,7 @@ mod tests {
         use pulumi_rs_proto::value::secret;
         let mut v = serde_json::json!({"a": "plain", "s": {"x": secret(serde_json::json!("hidden")), "n": [secret(serde_json::json!(8443))]}});
         let marks = SecretMarks::unwrap(&mut v);
-        assert_eq!(
-            marks.redact("plain hidden 8443"),
-            "plain [secret] [secret]"
-        );
+        assert_eq!(marks.redact("plain hidden 8443"), "plain [secret] [secret]");
     }
 
     #[test]

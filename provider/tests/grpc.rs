@@ -164,7 +164,8 @@ const PARAMETER_URN: &str = "urn:pulumi:dev::proj::fargate:ssm:Parameter::dsn";
 #[tokio::test]
 async fn a_nested_secret_stays_secret_at_its_path_only() {
     let mut p = provider().await;
-    let news = json!({"name": "task-role", "tags": {"team": "api", "token": secret(json!("s3cret-tag"))}});
+    let news =
+        json!({"name": "task-role", "tags": {"team": "api", "token": secret(json!("s3cret-tag"))}});
     let resp = p
         .check(CheckRequest {
             urn: ROLE_URN.into(),
@@ -214,12 +215,20 @@ async fn a_nested_secret_stays_secret_at_its_path_only() {
         ..Default::default()
     };
     let same = p.diff(diff(checked.clone())).await.unwrap().into_inner();
-    assert!(same.diffs.is_empty(), "markers alone made a diff: {:?}", same.diffs);
+    assert!(
+        same.diffs.is_empty(),
+        "markers alone made a diff: {:?}",
+        same.diffs
+    );
     let mut changed = checked.clone();
     changed["tags"]["token"] = secret(json!("another"));
     let resp = p.diff(diff(changed)).await.unwrap().into_inner();
     assert_eq!(resp.diffs, vec!["tags"]);
-    assert!(resp.detailed_diff.contains_key("tags.token"), "{:?}", resp.detailed_diff);
+    assert!(
+        resp.detailed_diff.contains_key("tags.token"),
+        "{:?}",
+        resp.detailed_diff
+    );
 
     // A preview of the update: the secret tag (and its copy) secret, nothing else.
     let updated = p
@@ -239,7 +248,10 @@ async fn a_nested_secret_stays_secret_at_its_path_only() {
         .into_inner();
     let outputs = opt_struct_to_json(updated.properties.as_ref());
     assert!(is_secret(&outputs["tags"]["token"]), "{outputs}");
-    assert!(is_secret(&outputs["tagsAll"]["token"]), "the copy: {outputs}");
+    assert!(
+        is_secret(&outputs["tagsAll"]["token"]),
+        "the copy: {outputs}"
+    );
     assert_eq!(outputs["tagsAll"]["team"], json!("api"));
     assert_eq!(outputs["arn"], json!("arn:aws:iam::1:role/task-role"));
 }
@@ -261,7 +273,9 @@ async fn a_parameter_value_is_always_secret_and_never_quoted() {
         ..Default::default()
     };
     let resp = p
-        .check(check(json!({"name": "/sotex/dsn", "value": "plain-canary-1"})))
+        .check(check(
+            json!({"name": "/sotex/dsn", "value": "plain-canary-1"}),
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -271,12 +285,20 @@ async fn a_parameter_value_is_always_secret_and_never_quoted() {
     assert!(!is_secret(&checked["name"]));
 
     let big = format!("plain-canary-2{}", "x".repeat(5000));
-    let resp = p.check(check(json!({"name": "/sotex/dsn", "value": big}))).await.unwrap().into_inner();
+    let resp = p
+        .check(check(json!({"name": "/sotex/dsn", "value": big})))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(resp.failures.len(), 1, "{:?}", resp.failures);
     let f = &resp.failures[0];
     // No property: the engine would print the (plain) input beside it.
     assert_eq!(f.property, "");
-    assert!(f.reason.starts_with("value: ") && f.reason.contains("5014 bytes"), "{}", f.reason);
+    assert!(
+        f.reason.starts_with("value: ") && f.reason.contains("5014 bytes"),
+        "{}",
+        f.reason
+    );
     assert!(!f.reason.contains("plain-canary-2"), "{}", f.reason);
 
     // Preview of the create: the value secret in the outputs, the version unknown.

@@ -110,7 +110,10 @@ fn run_cases(type_token: &str) {
         let named =
             errors.len() == 1 && names_property_and_value(errors[0], &case.property, &case.value);
         let calls = recorder.operations();
-        let echoed = case.absent.as_ref().is_some_and(|a| text.contains(a.as_str()));
+        let echoed = case
+            .absent
+            .as_ref()
+            .is_some_and(|a| text.contains(a.as_str()));
         if out.success() || !named || !calls.is_empty() || text.contains("panicked") || echoed {
             misses.push(format!(
                 "{}: success={} one error line naming `{}` and `{}`={named} (error lines: {}) AWS calls={calls:?} echoed {:?}={echoed}\n{out}",

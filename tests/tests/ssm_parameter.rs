@@ -134,7 +134,8 @@ fn ssm_parameter_lifecycle() {
     let moto = Moto::start();
     let recorder = AwsRecorder::start(&moto.url());
     let mut project = Subject::new("bad_input").project("ssm-parameter", &recorder.url());
-    let base = json!({"name": NAME, "description": "Sentry DSN of the api", "tags": {"team": "platform"}});
+    let base =
+        json!({"name": NAME, "description": "Sentry DSN of the api", "tags": {"team": "platform"}});
     configure(&mut project, base.clone(), Some(FIRST));
 
     // Preview: one parameter to create, no AWS call.
@@ -143,16 +144,36 @@ fn ssm_parameter_lifecycle() {
     let steps = preview.steps_of_type(PARAMETER);
     assert_eq!(steps.len(), 1, "steps: {:?}", preview.summary());
     assert_eq!(steps[0].op, "create");
-    assert_eq!(recorder.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        recorder.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
 
     // Up (verbose, so the provider's and engine's logs are searched too): a SecureString at
     // version 1 holding the value.
     let stack = project.stack().to_string();
-    project.run_ok(&["up", "--yes", "--skip-preview", "-v=9", "--logtostderr", "--stack", &stack]);
-    assert_eq!(recorder.count("ssm:PutParameter"), 1, "{:?}", recorder.operations());
+    project.run_ok(&[
+        "up",
+        "--yes",
+        "--skip-preview",
+        "-v=9",
+        "--logtostderr",
+        "--stack",
+        &stack,
+    ]);
+    assert_eq!(
+        recorder.count("ssm:PutParameter"),
+        1,
+        "{:?}",
+        recorder.operations()
+    );
     let (arn, name, version) = outputs(&mut project);
     assert_eq!(name, NAME);
-    assert_eq!(arn, format!("arn:aws:ssm:us-east-1:123456789012:parameter{NAME}"));
+    assert_eq!(
+        arn,
+        format!("arn:aws:ssm:us-east-1:123456789012:parameter{NAME}")
+    );
     assert_eq!(version, 1);
     let (kind, live_version, value) = live(&moto, NAME).expect("the parameter exists");
     assert_eq!((kind.as_str(), live_version), ("SecureString", 1));
@@ -162,7 +183,11 @@ fn ssm_parameter_lifecycle() {
     // Nothing to do, without an AWS call; and after refresh.
     recorder.clear();
     project.preview_expect_no_changes();
-    assert_eq!(recorder.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        recorder.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
     recorder.clear();
     project.refresh();
     assert_eq!(recorder.mutating_operations(), Vec::<String>::new());
@@ -180,9 +205,16 @@ fn ssm_parameter_lifecycle() {
     recorder.clear();
     project.up();
     let mutating = recorder.mutating_operations();
-    assert_eq!(mutating, vec!["ssm:PutParameter".to_string()], "{mutating:?}");
+    assert_eq!(
+        mutating,
+        vec!["ssm:PutParameter".to_string()],
+        "{mutating:?}"
+    );
     assert_eq!(outputs(&mut project), (arn.clone(), name.clone(), 2));
-    assert_eq!(live(&moto, NAME).unwrap(), ("SecureString".into(), 2, SECOND.into()));
+    assert_eq!(
+        live(&moto, NAME).unwrap(),
+        ("SecureString".into(), 2, SECOND.into())
+    );
     assert_value_stored_as_secret(&mut project);
     project.preview_expect_no_changes();
 
@@ -194,7 +226,11 @@ fn ssm_parameter_lifecycle() {
     recorder.clear();
     project.up();
     let mutating = recorder.mutating_operations();
-    assert_eq!(mutating, vec!["ssm:AddTagsToResource".to_string()], "{mutating:?}");
+    assert_eq!(
+        mutating,
+        vec!["ssm:AddTagsToResource".to_string()],
+        "{mutating:?}"
+    );
     assert_eq!(outputs(&mut project).2, 2, "tags make no new version");
 
     // Changed outside Pulumi: refresh sees a version Pulumi did not write, up writes the
@@ -212,7 +248,10 @@ fn ssm_parameter_lifecycle() {
     let steps = preview.steps_of_type(PARAMETER);
     assert_eq!(steps[0].op, "update", "{:?}", steps[0].raw);
     project.up();
-    assert_eq!(live(&moto, NAME).unwrap(), ("SecureString".into(), 4, SECOND.into()));
+    assert_eq!(
+        live(&moto, NAME).unwrap(),
+        ("SecureString".into(), 4, SECOND.into())
+    );
     project.preview_expect_no_changes();
 
     // A new name replaces the parameter: a new one at version 1, the old one gone.
@@ -233,7 +272,10 @@ fn ssm_parameter_lifecycle() {
     let (new_arn, new_name, new_version) = outputs(&mut project);
     assert_eq!((new_name.as_str(), new_version), (renamed, 1));
     assert_ne!(new_arn, arn);
-    assert!(live(&moto, NAME).is_none(), "the replaced parameter is still there");
+    assert!(
+        live(&moto, NAME).is_none(),
+        "the replaced parameter is still there"
+    );
     project.preview_expect_no_changes();
 
     // Import into another stack: found by name, its value stored as a secret; without
@@ -257,7 +299,10 @@ fn ssm_parameter_lifecycle() {
     assert_eq!(state["id"], renamed);
     assert_eq!(state["outputs"]["arn"], new_arn.as_str());
     imported.up();
-    assert_eq!(live(&moto, renamed).unwrap(), ("SecureString".into(), 2, SECOND.into()));
+    assert_eq!(
+        live(&moto, renamed).unwrap(),
+        ("SecureString".into(), 2, SECOND.into())
+    );
     imported.preview_expect_no_changes();
 
     // Delete; then the first stack's parameter is gone already, and its delete succeeds.
@@ -282,7 +327,10 @@ fn ssm_parameter_lifecycle() {
             .collect();
         everywhere.push((format!("{} runs", p.name()), p.all_run_output()));
         outside_plain_config.push((format!("{} runs", p.name()), runs));
-        for (place, text) in files_text(p.backend_dir()).into_iter().chain(files_text(p.home())) {
+        for (place, text) in files_text(p.backend_dir())
+            .into_iter()
+            .chain(files_text(p.home()))
+        {
             if !place.contains("/history/") {
                 outside_plain_config.push((place.clone(), text.clone()));
             }
@@ -298,19 +346,32 @@ fn a_parameter_whose_read_back_fails_is_kept_and_finished_by_the_next_up() {
     let moto = Moto::start();
     let proxy = FaultProxy::start(&moto.url());
     // Every attempt of the read after the put fails (the SDK makes three).
-    proxy.add_rule(FaultRule::new("ssm:GetParameter", FaultKind::ServerError, 3));
+    proxy.add_rule(FaultRule::new(
+        "ssm:GetParameter",
+        FaultKind::ServerError,
+        3,
+    ));
     let mut project = Subject::new("bad_input").project("ssm-partial", &proxy.url());
-    configure(&mut project, json!({"name": "/sotex/e2e/partial"}), Some(FIRST));
+    configure(
+        &mut project,
+        json!({"name": "/sotex/e2e/partial"}),
+        Some(FIRST),
+    );
     let out = project.try_up();
     assert!(!out.success(), "the failed read must fail the up:\n{out}");
     assert!(
-        out.combined().contains("was put but reading its ARN failed"),
+        out.combined()
+            .contains("was put but reading its ARN failed"),
         "{out}"
     );
     assert!(live(&moto, "/sotex/e2e/partial").is_some());
     let export = project.stack_export();
     let resources = exported_resources(&export, PARAMETER);
-    assert_eq!(resources.len(), 1, "the parameter is not in the state: {export}");
+    assert_eq!(
+        resources.len(),
+        1,
+        "the parameter is not in the state: {export}"
+    );
     assert_eq!(resources[0]["id"], "/sotex/e2e/partial");
 
     // The next up continues with the same parameter and fills in its ARN.

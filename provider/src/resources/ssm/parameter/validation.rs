@@ -75,9 +75,7 @@ pub(crate) fn validate_name(name: &str, failures: &mut Vec<CheckFailure>) {
         fail(
             failures,
             "name",
-            format!(
-                "`{name}` is hierarchical but does not start with `/`: write it as `/{name}`"
-            ),
+            format!("`{name}` is hierarchical but does not start with `/`: write it as `/{name}`"),
         );
     }
     let levels: Vec<&str> = name.trim_start_matches('/').split('/').collect();
