@@ -132,6 +132,33 @@ impl Resource for Parameter {
         }
     }
 
+    /// A new value (or key, description, tier) writes a new version: show `version` unknown, so
+    /// what follows it (a service's `forceNewDeployment`) previews its change too.
+    fn preview_update(
+        &self,
+        old_outputs: &serde_json::Value,
+        news: &serde_json::Value,
+    ) -> serde_json::Value {
+        let mut out = old_outputs.clone();
+        let old_inputs: Option<ParameterInputs> = serde_json::from_value(old_outputs.clone()).ok();
+        let new_inputs: Option<ParameterInputs> = serde_json::from_value(news.clone()).ok();
+        let new_version = match (old_inputs, new_inputs) {
+            (Some(old), Some(new)) => {
+                pulumi_rs_proto::value::contains_unknowns(news) || needs_put(&old, &new)
+            }
+            _ => true,
+        };
+        if let (Some(o), Some(n)) = (out.as_object_mut(), news.as_object()) {
+            for (k, v) in n {
+                o.insert(k.clone(), v.clone());
+            }
+            if new_version {
+                o.insert("version".into(), pulumi_rs_proto::value::unknown());
+            }
+        }
+        out
+    }
+
     fn diff(&self, input: &DiffInput<'_>) -> Diff {
         let mut diff = diff_inputs(input.old_inputs, input.news, Self::REPLACE_ON_CHANGES);
         if is_tier_downgrade(input.old_inputs, input.news) {

@@ -331,3 +331,20 @@ fn the_value_is_secret_in_the_schema() {
         json!(true)
     );
 }
+
+/// A previewed value change shows `version` unknown (what follows the version, a service's
+/// `forceNewDeployment`, previews its change); a tags-only change keeps it.
+#[test]
+fn preview_of_a_new_value_leaves_the_version_unknown() {
+    let olds = json!({
+        "name": "/sotex/staging/SENTRY_DSN", "value": CANARY, "tier": "Standard",
+        "arn": "arn:aws:ssm:us-east-1:123456789012:parameter/sotex/staging/SENTRY_DSN",
+        "version": 3, "tagsAll": {},
+    });
+    let news = |value: &str, tags: serde_json::Value| json!({"name": "/sotex/staging/SENTRY_DSN", "value": value, "tier": "Standard", "tags": tags});
+    let changed = Parameter.preview_update(&olds, &news("rotated", json!(null)));
+    assert_eq!(changed["version"], json!(UNKNOWN));
+    assert_eq!(changed["arn"], olds["arn"]);
+    let tagged = Parameter.preview_update(&olds, &news(CANARY, json!({"team": "api"})));
+    assert_eq!(tagged["version"], 3);
+}
