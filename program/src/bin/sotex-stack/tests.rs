@@ -241,22 +241,22 @@ fn names_and_tags_are_derived_from_the_stack() {
 #[test]
 fn a_pinned_network_needs_no_lookup_and_tasks_use_private_subnets() {
     let run = run(staging()
-        .config("vpcId", "vpc-0abc")
+        .config("vpcId", "vpc-0abc1234")
         .config("vpcCidr", "10.20.0.0/16")
-        .config("publicSubnetIds", r#"["subnet-p1", "subnet-p2"]"#)
-        .config("privateSubnetIds", r#"["subnet-q1", "subnet-q2"]"#)
+        .config("publicSubnetIds", r#"["subnet-0aaa1111", "subnet-0aaa2222"]"#)
+        .config("privateSubnetIds", r#"["subnet-0bbb1111", "subnet-0bbb2222"]"#)
         .config("assignPublicIp", "false"));
     assert!(run.calls.is_empty(), "{:?}", run.calls);
     assert_eq!(
         input(&run, "fargate:lb:LoadBalancer", "api", "subnets"),
-        json!(["subnet-p1", "subnet-p2"])
+        json!(["subnet-0aaa1111", "subnet-0aaa2222"])
     );
     let network = input(&run, "fargate:ecs:Service", "api", "network");
-    assert_eq!(network["subnets"], json!(["subnet-q1", "subnet-q2"]));
+    assert_eq!(network["subnets"], json!(["subnet-0bbb1111", "subnet-0bbb2222"]));
     assert_eq!(network["assignPublicIp"], false);
     assert_eq!(
         input(&run, "fargate:lb:TargetGroup", "api", "vpcId"),
-        "vpc-0abc"
+        "vpc-0abc1234"
     );
 }
 
