@@ -23,13 +23,26 @@ fn step(ty: &str, name: &str, op: &str) -> (String, String, String) {
     (ty.to_string(), name.to_string(), op.to_string())
 }
 
-/// The indentation of the preview's line for resource `name` (its depth in the tree).
-fn depth(preview_text: &str, ty: &str, name: &str) -> usize {
-    let line = preview_text
+/// The indentation of the `pulumi stack` resource tree's line for `name` (its depth).
+fn depth(tree: &str, ty: &str, name: &str) -> usize {
+    let line = tree
         .lines()
         .find(|l| l.contains(ty) && l.split_whitespace().any(|w| w == name))
-        .unwrap_or_else(|| panic!("no line for {ty} {name} in:\n{preview_text}"));
+        .unwrap_or_else(|| panic!("no line for {ty} {name} in:\n{tree}"));
     line.find(ty).expect("type on its line")
+}
+
+/// The parent URN a preview step gives the resource `name`.
+fn parent_in_preview(preview: &Preview, name: &str) -> String {
+    let step = preview
+        .steps
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no step for {name}: {:?}", preview.summary()));
+    step.raw["newState"]["parent"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]
@@ -66,16 +79,10 @@ fn components_move_without_replacement_deploy_side_by_side_and_destroy() {
         assert_eq!(preview.change_summary.get(op), None, "{op}: {preview:?}");
     }
 
-    // The text preview shows each child under its component.
-    let text = project.preview().stdout;
-    for name in ["api", "worker"] {
-        let component = depth(&text, COMPONENT, name);
-        let cluster = depth(&text, "fargate:ecs:Cluster", &format!("{name}-cluster"));
-        let task = depth(&text, "fargate:ecs:TaskDefinition", &format!("{name}-task"));
-        assert!(
-            cluster > component && task > component,
-            "{name}'s children are not under it:\n{text}"
-        );
+    // The preview shows the tree: each new child under its component.
+    let worker_urn = "urn:pulumi:dev::components::sotex:examples:WebService::worker";
+    for child in ["worker-cluster", "worker-task"] {
+        assert_eq!(parent_in_preview(&preview, child), worker_urn);
     }
 
     // Two instances side by side; the api's cluster is the one the flat program created.
@@ -112,6 +119,20 @@ fn components_move_without_replacement_deploy_side_by_side_and_destroy() {
         .expect("the api cluster in the state");
     assert_eq!(api_cluster["parent"], api_urn);
     project.preview_expect_no_changes();
+
+    // `pulumi stack` draws the tree: each child indented under its component.
+    let tree = project
+        .run_ok(&["stack", "--stack", "dev"])
+        .stdout;
+    for name in ["api", "worker"] {
+        let component = depth(&tree, COMPONENT, name);
+        let cluster = depth(&tree, "fargate:ecs:Cluster", &format!("{name}-cluster"));
+        let task = depth(&tree, "fargate:ecs:TaskDefinition", &format!("{name}-task"));
+        assert!(
+            cluster > component && task > component,
+            "{name}'s children are not under it:\n{tree}"
+        );
+    }
 
     // Destroy removes both instances.
     project.destroy();
