@@ -25,9 +25,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use pulumi_rs_proto::pulumirpc::engine_server::{Engine, EngineServer};
-use pulumi_rs_proto::pulumirpc::resource_monitor_server::{
-    ResourceMonitor, ResourceMonitorServer,
-};
+use pulumi_rs_proto::pulumirpc::resource_monitor_server::{ResourceMonitor, ResourceMonitorServer};
 use pulumi_rs_proto::pulumirpc::{
     LogRequest, ReadResourceRequest, ReadResourceResponse, RegisterResourceOutputsRequest,
     RegisterResourceRequest, RegisterResourceResponse, ResourceInvokeRequest,
@@ -249,7 +247,7 @@ impl MockSettings {
 #[derive(Debug, Clone)]
 pub struct MockError {
     pub message: String,
-    pub run: MockRun,
+    pub run: Box<MockRun>,
 }
 
 impl std::fmt::Display for MockError {
@@ -361,7 +359,10 @@ impl ResourceMonitor for MockServer {
             inputs: unwrapped(&wire_inputs),
             read_id: Some(req.id.clone()),
         };
-        let (_, outputs) = self.mocks.new_resource(&resource).map_err(Status::unknown)?;
+        let (_, outputs) = self
+            .mocks
+            .new_resource(&resource)
+            .map_err(Status::unknown)?;
         self.record().resources.push(Declared {
             urn: urn.clone(),
             type_token: req.r#type,
@@ -530,7 +531,7 @@ where
         Ok(()) => Ok(run),
         Err(e) => Err(MockError {
             message: e.to_string(),
-            run,
+            run: Box::new(run),
         }),
     }
 }
@@ -591,7 +592,11 @@ mod tests {
             cluster.input("tags"),
             Some(serde_json::json!({"owner": "s3cr3t-owner"}))
         );
-        assert!(!cluster.plaintext_strings().contains(&"s3cr3t-owner".to_string()));
+        assert!(
+            !cluster
+                .plaintext_strings()
+                .contains(&"s3cr3t-owner".to_string())
+        );
         assert_eq!(run.children_of(&web.urn).len(), 1);
         assert!(run.component_outputs.contains_key(&web.urn));
         assert!(run.output_is_secret("name"));
@@ -673,12 +678,16 @@ mod tests {
 
     #[test]
     fn stack_reference_outputs_keep_secrecy_and_a_missing_one_names_stack_and_output() {
-        let run = run_with_mocks(MockSettings::new("p", "dev"), OtherStack, |ctx| async move {
-            let other = StackReference::new(&ctx, "organization/a/dev")?;
-            ctx.export("url", &other.require_output::<String>("url"));
-            ctx.export("token", &other.require_output::<String>("token"));
-            Ok(())
-        })
+        let run = run_with_mocks(
+            MockSettings::new("p", "dev"),
+            OtherStack,
+            |ctx| async move {
+                let other = StackReference::new(&ctx, "organization/a/dev")?;
+                ctx.export("url", &other.require_output::<String>("url"));
+                ctx.export("token", &other.require_output::<String>("token"));
+                Ok(())
+            },
+        )
         .unwrap();
         assert_eq!(run.output("url"), Some(Json::from("http://x")));
         assert!(!run.output_is_secret("url"));
@@ -689,11 +698,15 @@ mod tests {
             Some(Json::from("organization/a/dev"))
         );
 
-        let err = run_with_mocks(MockSettings::new("p", "dev"), OtherStack, |ctx| async move {
-            let other = StackReference::new(&ctx, "organization/a/dev")?;
-            ctx.export("db", &other.require_output::<String>("databaseUrl"));
-            Ok(())
-        })
+        let err = run_with_mocks(
+            MockSettings::new("p", "dev"),
+            OtherStack,
+            |ctx| async move {
+                let other = StackReference::new(&ctx, "organization/a/dev")?;
+                ctx.export("db", &other.require_output::<String>("databaseUrl"));
+                Ok(())
+            },
+        )
         .unwrap_err();
         let text = err.to_string();
         assert!(

@@ -121,9 +121,7 @@ fn components_move_without_replacement_deploy_side_by_side_and_destroy() {
     project.preview_expect_no_changes();
 
     // `pulumi stack` draws the tree: each child indented under its component.
-    let tree = project
-        .run_ok(&["stack", "--stack", "dev"])
-        .stdout;
+    let tree = project.run_ok(&["stack", "--stack", "dev"]).stdout;
     for name in ["api", "worker"] {
         let component = depth(&tree, COMPONENT, name);
         let cluster = depth(&tree, "fargate:ecs:Cluster", &format!("{name}-cluster"));

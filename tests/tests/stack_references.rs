@@ -81,9 +81,9 @@ fn stack_reference_reads_plain_and_secret_outputs_and_names_a_missing_one() {
     let failed = b.try_preview();
     assert!(!failed.success(), "{failed}");
     assert!(
-        failed.combined().contains(
-            "stack `organization/shared-registry/shared` has no output `databaseUrl`"
-        ),
+        failed
+            .combined()
+            .contains("stack `organization/shared-registry/shared` has no output `databaseUrl`"),
         "{failed}"
     );
     assert!(failed.combined().contains("plain, secret"), "{failed}");

@@ -154,11 +154,9 @@ fn staging_declares_every_resource_and_https_redirects() {
 
 #[test]
 fn without_a_certificate_http_forwards_and_there_is_no_https_listener() {
-    let run = run(
-        MockSettings::new("sotex-backend", "dev")
-            .config("imageRepository", REPOSITORY)
-            .config("imageTag", "v1"),
-    );
+    let run = run(MockSettings::new("sotex-backend", "dev")
+        .config("imageRepository", REPOSITORY)
+        .config("imageTag", "v1"));
     assert!(run.resource("fargate:lb:Listener", "https").is_none());
     let http = input(&run, "fargate:lb:Listener", "http", "defaultAction");
     assert_eq!(
@@ -203,7 +201,12 @@ fn the_secret_environment_never_travels_in_plaintext() {
     assert_eq!(containers[0]["environment"]["SENTRY_DSN"], SENTRY_DSN);
     for r in &run.resources {
         let plaintext = r.plaintext_strings().join("\n");
-        assert!(!plaintext.contains("f3a9c1d27e5b4a8c"), "{} {}", r.type_token, r.name);
+        assert!(
+            !plaintext.contains("f3a9c1d27e5b4a8c"),
+            "{} {}",
+            r.type_token,
+            r.name
+        );
     }
     let outputs = serde_json::to_string(&run.stack_outputs).unwrap();
     assert!(!outputs.contains("f3a9c1d27e5b4a8c"), "{outputs}");
@@ -243,8 +246,14 @@ fn a_pinned_network_needs_no_lookup_and_tasks_use_private_subnets() {
     let run = run(staging()
         .config("vpcId", "vpc-0abc1234")
         .config("vpcCidr", "10.20.0.0/16")
-        .config("publicSubnetIds", r#"["subnet-0aaa1111", "subnet-0aaa2222"]"#)
-        .config("privateSubnetIds", r#"["subnet-0bbb1111", "subnet-0bbb2222"]"#)
+        .config(
+            "publicSubnetIds",
+            r#"["subnet-0aaa1111", "subnet-0aaa2222"]"#,
+        )
+        .config(
+            "privateSubnetIds",
+            r#"["subnet-0bbb1111", "subnet-0bbb2222"]"#,
+        )
         .config("assignPublicIp", "false"));
     assert!(run.calls.is_empty(), "{:?}", run.calls);
     assert_eq!(
@@ -252,7 +261,10 @@ fn a_pinned_network_needs_no_lookup_and_tasks_use_private_subnets() {
         json!(["subnet-0aaa1111", "subnet-0aaa2222"])
     );
     let network = input(&run, "fargate:ecs:Service", "api", "network");
-    assert_eq!(network["subnets"], json!(["subnet-0bbb1111", "subnet-0bbb2222"]));
+    assert_eq!(
+        network["subnets"],
+        json!(["subnet-0bbb1111", "subnet-0bbb2222"])
+    );
     assert_eq!(network["assignPublicIp"], false);
     assert_eq!(
         input(&run, "fargate:lb:TargetGroup", "api", "vpcId"),
