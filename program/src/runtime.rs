@@ -1,7 +1,7 @@
 //! The program side of a deployment: connects to the engine's resource monitor, registers the
 //! stack and its resources (concurrently, up to the engine's parallelism), and reports exports.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,13 +49,19 @@ pub struct ResourceOptions {
     pub depends_on: Vec<Output<String>>,
     /// Provider reference (`<urn>::<id>`) for an explicit provider instance.
     pub provider: Option<Output<String>>,
+    /// Package name → provider reference, for a component: its children of that package use
+    /// it (the engine resolves this, as for the other SDKs).
+    pub providers: BTreeMap<String, Output<String>>,
+    /// Refuse to delete. Unset (false) inherits the parent component's setting.
     pub protect: bool,
     pub ignore_changes: Vec<String>,
     pub custom_timeouts: Option<CustomTimeouts>,
     pub delete_before_replace: bool,
     pub retain_on_delete: bool,
-    /// Former URNs of this resource, so a rename is not a replacement.
-    pub aliases: Vec<String>,
+    /// Former identities of this resource (a URN, or name / type / parent that changed), so a
+    /// rename or a move under a component is not a replacement. A component's aliases also
+    /// apply to its children.
+    pub aliases: Vec<crate::component::Alias>,
     /// Output properties to store as secrets.
     pub additional_secret_outputs: Vec<String>,
     /// Adopt an existing cloud resource with this id (`pulumi import` from code).
@@ -155,7 +161,7 @@ pub struct Context {
 
 /// A resolved value as the engine expects it: wrapped when secret, the unknown sentinel when
 /// not known (preview).
-fn wire_value(v: Option<Json>, secret: bool) -> Json {
+pub(crate) fn wire_value(v: Option<Json>, secret: bool) -> Json {
     wire_value_nested(v, secret, &[])
 }
 
@@ -189,25 +195,57 @@ fn channel(address: &str) -> Result<Channel, Error> {
         .connect_lazy())
 }
 
+/// Where a program runs: the engine's addresses and the deployment's settings (from the
+/// language host's environment, or from a mock run).
+pub(crate) struct RunSettings {
+    pub monitor: String,
+    pub engine: Option<String>,
+    pub project: String,
+    pub stack: String,
+    pub dry_run: bool,
+    pub parallel: usize,
+    pub config: Config,
+}
+
 impl Context {
     async fn connect() -> Result<Self, Error> {
-        let monitor = ResourceMonitorClient::new(channel(&env("PULUMI_MONITOR")?)?)
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        let engine = std::env::var("PULUMI_ENGINE")
-            .ok()
-            .filter(|a| !a.is_empty())
-            .map(|a| channel(&a).map(EngineClient::new))
-            .transpose()?;
         let project = env("PULUMI_PROJECT")?;
         let stack = env("PULUMI_STACK")?;
-        let dry_run = std::env::var("PULUMI_DRY_RUN").is_ok_and(|v| v == "true");
-        let parallel = std::env::var("PULUMI_PARALLEL")
-            .ok()
-            .and_then(|p| p.parse::<usize>().ok())
-            .filter(|p| *p > 0)
-            .unwrap_or(16);
         let config = Config::from_env(&project, &stack)?;
+        Self::connect_to(RunSettings {
+            monitor: env("PULUMI_MONITOR")?,
+            engine: std::env::var("PULUMI_ENGINE")
+                .ok()
+                .filter(|a| !a.is_empty()),
+            project,
+            stack,
+            dry_run: std::env::var("PULUMI_DRY_RUN").is_ok_and(|v| v == "true"),
+            parallel: std::env::var("PULUMI_PARALLEL")
+                .ok()
+                .and_then(|p| p.parse::<usize>().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(16),
+            config,
+        })
+        .await
+    }
+
+    pub(crate) async fn connect_to(settings: RunSettings) -> Result<Self, Error> {
+        let RunSettings {
+            monitor,
+            engine,
+            project,
+            stack,
+            dry_run,
+            parallel,
+            config,
+        } = settings;
+        let monitor = ResourceMonitorClient::new(channel(&monitor)?)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let engine = engine
+            .map(|a| channel(&a).map(EngineClient::new))
+            .transpose()?;
         let mut inner = Inner {
             monitor,
             engine,
@@ -247,6 +285,33 @@ impl Context {
 
     pub fn stack(&self) -> &str {
         &self.inner.stack
+    }
+
+    /// The root stack resource's URN: the parent of resources declared without one.
+    pub fn stack_urn(&self) -> &str {
+        &self.inner.stack_urn
+    }
+
+    pub(crate) fn monitor(&self) -> ResourceMonitorClient<Channel> {
+        self.inner.monitor.clone()
+    }
+
+    /// Runs `work` in the background; the run waits for it and fails if it fails.
+    pub(crate) fn spawn_tracked(
+        &self,
+        work: impl Future<Output = Result<(), Error>> + Send + 'static,
+    ) {
+        let ctx = self.clone();
+        let handle = tokio::spawn(async move {
+            if let Err(e) = work.await {
+                ctx.fail(&e).await;
+            }
+        });
+        self.inner
+            .pending
+            .lock()
+            .expect("pending lock")
+            .push(handle);
     }
 
     /// True during `pulumi preview` (and the preview phase of `up`).
@@ -464,8 +529,17 @@ impl Context {
             Some(p) => p.resolve().await.value.unwrap_or_default(),
             None => self.inner.stack_urn.clone(),
         };
+        // A custom resource without its own provider takes its package's from the `providers`
+        // its component passed down.
         let provider = match &options.provider {
             Some(p) => p.resolve().await.value.unwrap_or_default(),
+            None if custom => match options
+                .providers
+                .get(crate::component::package_of(type_token))
+            {
+                Some(p) => p.resolve().await.value.unwrap_or_default(),
+                None => String::new(),
+            },
             None => String::new(),
         };
         let custom_timeouts = options.custom_timeouts.as_ref().map(|t| RpcTimeouts {
@@ -479,7 +553,8 @@ impl Context {
             parent,
             custom,
             object: Some(json_to_struct(&Json::Object(object))),
-            protect: Some(options.protect),
+            // Unset rather than false, so the engine applies the parent component's setting.
+            protect: options.protect.then_some(true),
             dependencies: dependencies.into_iter().collect(),
             provider,
             property_dependencies,
@@ -487,11 +562,13 @@ impl Context {
             ignore_changes: options.ignore_changes.clone(),
             accept_secrets: true,
             additional_secret_outputs: options.additional_secret_outputs.clone(),
-            alias_ur_ns: options.aliases.clone(),
+            aliases: crate::component::wire_aliases(&options.aliases).await?,
+            alias_specs: true,
+            providers: crate::component::resolve_providers(&options.providers).await,
             import_id: options.import_id.clone().unwrap_or_default(),
             custom_timeouts,
             supports_partial_values: true,
-            retain_on_delete: Some(options.retain_on_delete),
+            retain_on_delete: options.retain_on_delete.then_some(true),
             ..Default::default()
         };
         let _permit = self.inner.permits.acquire().await.expect("semaphore open");
@@ -520,7 +597,7 @@ impl Context {
         })
     }
 
-    async fn fail(&self, e: &Error) {
+    pub(crate) async fn fail(&self, e: &Error) {
         self.inner.failed.store(true, Ordering::SeqCst);
         // The engine shows a failed step itself; saying it again would only add noise.
         if !e.reported_by_engine() {
@@ -579,7 +656,7 @@ impl Context {
 
 /// The engine's answer for a call it cut off while shutting down (after a failure it has shown):
 /// the call is cancelled, or its provider connection was closing.
-fn is_shutdown(status: &tonic::Status) -> bool {
+pub(crate) fn is_shutdown(status: &tonic::Status) -> bool {
     matches!(
         status.code(),
         tonic::Code::Unavailable | tonic::Code::Cancelled
@@ -622,16 +699,7 @@ where
                 return ExitCode::FAILURE;
             }
         };
-        let result = program(ctx.clone()).await;
-        let result = match result {
-            Ok(()) => ctx.finish().await,
-            Err(e) => {
-                // Let registrations already under way finish so state stays accurate.
-                let _ = ctx.finish().await;
-                Err(e)
-            }
-        };
-        match result {
+        match run_program(&ctx, program).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(Error::Bail) => ExitCode::from(EXIT_BAIL),
             Err(e) => {
@@ -642,6 +710,23 @@ where
             }
         }
     })
+}
+
+/// Runs the program's closure, then waits for everything it declared and registers the stack
+/// outputs.
+pub(crate) async fn run_program<F, Fut>(ctx: &Context, program: F) -> Result<(), Error>
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    match program(ctx.clone()).await {
+        Ok(()) => ctx.finish().await,
+        Err(e) => {
+            // Let registrations already under way finish so state stays accurate.
+            let _ = ctx.finish().await;
+            Err(e)
+        }
+    }
 }
 
 /// Helper to build a property list for [`Context::register_resource`].

@@ -15,7 +15,7 @@ use crate::aws::ecs as ecs_api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
-use crate::resource::{CheckContext, Resource, is_known};
+use crate::resource::{CheckContext, Resource};
 use crate::validate;
 use validation::*;
 
