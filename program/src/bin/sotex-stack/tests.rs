@@ -122,6 +122,9 @@ fn staging_declares_every_resource_and_https_redirects() {
         pairs(&[
             ("fargate:ec2:SecurityGroup", "alb"),
             ("fargate:ec2:SecurityGroup", "service"),
+            // The mock's `environment` is one secret key: every entry becomes a parameter.
+            ("fargate:ssm:Parameter", "ASPNETCORE_ENVIRONMENT"),
+            ("fargate:ssm:Parameter", "SENTRY_DSN"),
             ("fargate:lb:LoadBalancer", "api"),
             ("fargate:lb:TargetGroup", "api"),
             ("fargate:lb:Listener", "http"),
@@ -195,10 +198,18 @@ fn security_groups_open_only_what_the_traffic_path_needs() {
 #[test]
 fn the_secret_environment_never_travels_in_plaintext() {
     let run = run(staging());
+    // Each entry of a secret `environment` becomes an SSM parameter whose value is secret on
+    // the wire; the container names it by ARN and its environment keeps no secret.
+    let dsn = run.resource("fargate:ssm:Parameter", "SENTRY_DSN").unwrap();
+    assert!(dsn.is_secret("value"));
+    assert_eq!(dsn.input("value").unwrap(), SENTRY_DSN);
     let task = run.resource("fargate:ecs:TaskDefinition", "api").unwrap();
-    assert!(task.is_secret("containers"));
     let containers = task.input("containers").unwrap();
-    assert_eq!(containers[0]["environment"]["SENTRY_DSN"], SENTRY_DSN);
+    assert_eq!(containers[0]["environment"].get("SENTRY_DSN"), None);
+    assert_eq!(
+        containers[0]["secrets"]["SENTRY_DSN"],
+        "arn:mock:Parameter/SENTRY_DSN"
+    );
     for r in &run.resources {
         let plaintext = r.plaintext_strings().join("\n");
         assert!(
