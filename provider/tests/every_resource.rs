@@ -4,6 +4,7 @@
 //! - the id `create` returns is the id `pulumi import` takes: importing it finds the resource;
 //! - a read of a resource that does not exist returns no id (the engine then drops it), and a
 //!   delete of one already gone succeeds.
+//!
 //! A resource added to the registry without a row here fails the test (its last assertion).
 
 use std::collections::BTreeMap;
