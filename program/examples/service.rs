@@ -104,8 +104,8 @@ fn main() -> ExitCode {
                 &ctx,
                 "api",
                 ServiceScalingArgs {
-                    cluster_name: Some(cluster.name.clone()),
-                    service_name: Some(service.name.clone()),
+                    cluster_name: Some(cluster.name.clone().map(Option::unwrap_or_default)),
+                    service_name: Some(service.name.clone().map(Option::unwrap_or_default)),
                     min_count: int("minCount"),
                     max_count: int("maxCount"),
                     cpu_target: int("cpuTarget"),

@@ -220,13 +220,7 @@ pub async fn put_target_tracking(
                 .send()
         },
         concurrent,
-        |e| {
-            ProviderError::from_aws(
-                &format!("application-autoscaling:PutScalingPolicy ({name})"),
-                &e,
-                &[],
-            )
-        },
+        |e| ProviderError::from_aws("application-autoscaling:PutScalingPolicy", &e, &[]),
     )
     .await?;
     Ok(out.policy_arn().to_string())
@@ -256,11 +250,7 @@ pub async fn delete_policy(
             if sdk_gone(&e) {
                 ProviderError::NotFound(name.to_string())
             } else {
-                ProviderError::from_aws(
-                    &format!("application-autoscaling:DeleteScalingPolicy ({name})"),
-                    &e,
-                    &[],
-                )
+                ProviderError::from_aws("application-autoscaling:DeleteScalingPolicy", &e, &[])
             }
         },
     )

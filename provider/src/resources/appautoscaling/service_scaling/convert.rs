@@ -208,7 +208,8 @@ fn policy_of<'a>(policies: &'a [ScalingPolicy], metric: Metric) -> Option<&'a Sc
         .iter()
         .filter(|p| Metric::of_policy(p) == Some(metric))
         .collect();
-    matching.sort_by_key(|p| (p.policy_name() != metric.default_policy_name(), p.policy_name()));
+    let key = |p: &ScalingPolicy| (p.policy_name() != metric.default_policy_name(), p.policy_name().to_string());
+    matching.sort_by_key(|p| key(p));
     matching.first().copied()
 }
 

@@ -167,7 +167,7 @@ fn names_are_ecs_names() {
 fn unknowns_at_preview_do_not_trip_the_rules_between_values() {
     // The service (and load balancer) are created in the same up: their names are unknown.
     for unknown in ["serviceName", "maxCount", "minCount", "cpuTarget"] {
-        let inputs = with(json!({unknown: UNKNOWN}));
+        let inputs = with(json!({(unknown): UNKNOWN}));
         assert!(check(inputs).is_ok(), "{unknown} unknown");
     }
     let inputs = with(
