@@ -41,7 +41,10 @@ fn actions(policy: &Value) -> BTreeSet<String> {
 /// `"iam:Op"` literals in the provider's sources. (`sts:` is not scanned: trust policies spell
 /// `"sts:AssumeRole"`, which the provider grants and never calls.)
 fn provider_operations() -> BTreeSet<String> {
-    let re = Regex::new(r#""((?:ecs|ec2|elasticloadbalancing|application-autoscaling|iam):[A-Z][A-Za-z]+)""#).unwrap();
+    let re = Regex::new(
+        r#""((?:ecs|ec2|elasticloadbalancing|application-autoscaling|iam):[A-Z][A-Za-z]+)""#,
+    )
+    .unwrap();
     let mut found = BTreeSet::new();
     let mut dirs = vec![workspace().join("provider/src")];
     while let Some(dir) = dirs.pop() {
