@@ -17,7 +17,7 @@ use pulumi_rs_proto::pulumirpc::{
     LogRequest, LogSeverity, RegisterResourceOutputsRequest, RegisterResourceRequest,
     ResourceInvokeRequest,
 };
-use pulumi_rs_proto::value::{self, is_secret, is_unknown, json_to_struct, opt_struct_to_json};
+use pulumi_rs_proto::value::{self, PropertyPath, is_unknown, json_to_struct, opt_struct_to_json};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 use tokio::sync::Semaphore;
@@ -110,25 +110,25 @@ impl RegisteredResource {
     {
         let reg = self.registration.clone();
         let name = name.to_string();
-        Output::from_future(async move {
+        Output::from_nested_future(async move {
             let r = reg.await;
             let dependencies: BTreeSet<String> = r.urn.iter().cloned().collect();
             let mut raw = r.state.get(&name).cloned().unwrap_or(Json::Null);
-            let mut secret = false;
-            if is_secret(&raw) {
-                secret = true;
-                raw = raw.get("value").cloned().unwrap_or(Json::Null);
-            }
+            // A secret part stays secret at its place; only a secret whole makes all secret.
+            let mut secret_paths = value::unwrap_secrets(&mut raw);
+            let secret = secret_paths.iter().any(Vec::is_empty);
+            secret_paths.retain(|p| !p.is_empty());
             let value = if is_unknown(&raw) || value::contains_unknowns(&raw) {
                 None
             } else {
                 serde_json::from_value(raw).ok()
             };
-            Resolved {
+            let resolved = Resolved {
                 value,
                 secret,
                 dependencies,
-            }
+            };
+            (resolved, secret_paths)
         })
     }
 }
@@ -156,9 +156,21 @@ pub struct Context {
 /// A resolved value as the engine expects it: wrapped when secret, the unknown sentinel when
 /// not known (preview).
 fn wire_value(v: Option<Json>, secret: bool) -> Json {
+    wire_value_nested(v, secret, &[])
+}
+
+/// Like [`wire_value`], with a secret marker at each secret part's place only (the protocol
+/// allows the marker at any depth), so the rest of the value stays readable in diffs.
+pub(crate) fn wire_value_nested(
+    v: Option<Json>,
+    secret: bool,
+    secret_paths: &[PropertyPath],
+) -> Json {
     match v {
-        Some(v) if secret => value::secret(v),
-        Some(v) => v,
+        Some(mut v) => {
+            value::rewrap_secrets(&mut v, secret_paths);
+            if secret { value::secret(v) } else { v }
+        }
         None => value::unknown(),
     }
 }
@@ -430,9 +442,13 @@ impl Context {
         let mut object = Map::new();
         let mut property_dependencies = HashMap::new();
         let mut dependencies = BTreeSet::new();
-        let resolved = futures::future::join_all(properties.iter().map(|(_, o)| o.resolve())).await;
-        for ((key, _), r) in properties.iter().zip(resolved) {
-            object.insert(key.clone(), wire_value(r.value, r.secret));
+        let resolved =
+            futures::future::join_all(properties.iter().map(|(_, o)| o.resolve_nested())).await;
+        for ((key, _), (r, secret_paths)) in properties.iter().zip(resolved) {
+            object.insert(
+                key.clone(),
+                wire_value_nested(r.value, r.secret, &secret_paths),
+            );
             dependencies.extend(r.dependencies.iter().cloned());
             property_dependencies.insert(
                 key.clone(),
@@ -643,15 +659,125 @@ impl Properties {
         T: serde::Serialize + Clone + Send + Sync + 'static,
     {
         if let Some(v) = value {
-            self.0.push((
-                key.to_string(),
-                v.map(|x| serde_json::to_value(x).unwrap_or(Json::Null)),
-            ));
+            self.0.push((key.to_string(), v.to_json()));
         }
         self
     }
 
     pub fn into_vec(self) -> Vec<(String, Output<Json>)> {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use pulumi_rs_proto::value::{SECRET_SIG, SIG_KEY};
+    use serde_json::json;
+
+    use super::*;
+    use crate::fargate::ecs::{ContainerDefinitionArgs, HealthCheckArgs, TaskDefinitionArgs};
+    use crate::output::{all, all_map};
+
+    fn secret(v: Json) -> Json {
+        json!({SIG_KEY: SECRET_SIG, "value": v})
+    }
+
+    /// The properties exactly as `do_register` puts them on the wire.
+    async fn wire_object(properties: Vec<(String, Output<Json>)>) -> Json {
+        let mut object = Map::new();
+        for (key, output) in properties {
+            let (r, paths) = output.resolve_nested().await;
+            object.insert(key, wire_value_nested(r.value, r.secret, &paths));
+        }
+        Json::Object(object)
+    }
+
+    #[tokio::test]
+    async fn a_nested_secret_is_secret_on_the_wire_at_its_place_only() {
+        let environment = all_map(BTreeMap::from([
+            ("LOG_LEVEL".to_string(), Output::new("info".to_string())),
+            (
+                "SENTRY_DSN".to_string(),
+                Output::secret("https://key@sentry.example".to_string()),
+            ),
+        ]));
+        let container = ContainerDefinitionArgs {
+            name: Some("api".into()),
+            image: Some("repo/api:1.4.2".into()),
+            cpu: Some(Output::new(256)),
+            environment: Some(environment),
+            health_check: Some(
+                HealthCheckArgs {
+                    command: Some(Output::secret(vec!["CMD".to_string(), "probe".to_string()])),
+                    ..Default::default()
+                }
+                .into(),
+            ),
+            ..Default::default()
+        }
+        .build();
+        let tags = all_map(BTreeMap::from([
+            ("team".to_string(), Output::new("backend".to_string())),
+            ("owner".to_string(), Output::secret("alice".to_string())),
+        ]));
+        let args = TaskDefinitionArgs {
+            containers: Some(all(vec![container])),
+            cpu: Some(Output::new(512)),
+            memory: Some(Output::secret(1024)),
+            tags: Some(tags),
+            ..Default::default()
+        };
+        let wire = wire_object(args.properties().into_vec()).await;
+        assert_eq!(
+            wire,
+            json!({
+                "containers": [{
+                    "name": "api",
+                    "image": "repo/api:1.4.2",
+                    "cpu": 256,
+                    "environment": {
+                        "LOG_LEVEL": "info",
+                        "SENTRY_DSN": secret(json!("https://key@sentry.example")),
+                    },
+                    "healthCheck": {"command": secret(json!(["CMD", "probe"]))},
+                }],
+                "cpu": 512,
+                "memory": secret(json!(1024)),
+                "tags": {"owner": secret(json!("alice")), "team": "backend"},
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_seen_only_as_a_whole_stays_secret() {
+        let list = all(vec![Output::new(1), Output::secret(2)]);
+        assert!(
+            list.resolve().await.secret,
+            "resolve sees the list as secret"
+        );
+        let (whole, paths) = list.resolve_nested().await;
+        assert!(!whole.secret);
+        assert_eq!(paths, vec![vec![value::PathSegment::Index(1)]]);
+        // A derived value cannot say where the secret went: secret as a whole.
+        let (sum, paths) = list.map(|v| v.iter().sum::<i32>()).resolve_nested().await;
+        assert!(sum.secret && paths.is_empty());
+        assert_eq!(
+            wire_value_nested(sum.value.map(|v| json!(v)), sum.secret, &paths),
+            secret(json!(3))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_field_makes_the_object_unknown_on_the_wire() {
+        let container = ContainerDefinitionArgs {
+            name: Some("api".into()),
+            image: Some(Output::unknown()),
+            ..Default::default()
+        }
+        .build();
+        let wire = wire_object(vec![("c".into(), container.to_json())]).await;
+        assert_eq!(wire, json!({"c": value::unknown()}));
     }
 }

@@ -14,6 +14,7 @@
 mod lb;
 mod network;
 mod outputs;
+mod secrets;
 mod service;
 mod settings;
 
@@ -44,7 +45,8 @@ fn main() -> ExitCode {
         let net = network::network(&ctx, &s);
         let groups = network::security_groups(&ctx, &s, &net, &tags);
         let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
-        let app = service::service(&ctx, &s, &net, &groups, &routing, &tags);
+        let secrets = secrets::secrets(&ctx, &s, &tags);
+        let app = service::service(&ctx, &s, &net, &groups, &routing, &secrets, &tags);
         outputs::export(&ctx, &s, &routing, &app);
         Ok(())
     })

@@ -58,6 +58,8 @@ fn auto_names_are_always_valid() {
         let mut f = Vec::new();
         validate_elb_name(&n, "load balancer", &mut f);
         assert!(f.is_empty(), "{n}: {f:?}");
+        let declared = regex::Regex::new(crate::naming::ELB_NAME_PATTERN).unwrap();
+        assert!(declared.is_match(&n), "{n} breaks the declared pattern");
         assert!(!n.contains("--"), "{n}");
     }
 }
