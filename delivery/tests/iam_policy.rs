@@ -37,14 +37,14 @@ fn actions(policy: &Value) -> BTreeSet<String> {
     all
 }
 
-/// `"ecs:Op"`, `"ec2:Op"`, `"elasticloadbalancing:Op"`, `"logs:Op"`, `"ecr:Op"`,
+/// `"ecs:Op"`, `"ec2:Op"`, `"elasticloadbalancing:Op"`, `"logs:Op"`, `"ecr:Op"`, `"ssm:Op"`,
 /// `"application-autoscaling:Op"`, `"iam:Op"` literals in the provider's sources. Unit tests
 /// (`tests.rs`) are left out: their action strings are example policy data (an IAM role's
 /// statements), not calls. (`sts:` is not scanned: trust policies spell `"sts:AssumeRole"`,
 /// which the provider grants and never calls.)
 fn provider_operations() -> BTreeSet<String> {
     let re = Regex::new(
-        r#""((?:ecs|ec2|elasticloadbalancing|logs|ecr|application-autoscaling|iam):[A-Z][A-Za-z]+)""#,
+        r#""((?:ecs|ec2|elasticloadbalancing|logs|ecr|ssm|application-autoscaling|iam):[A-Z][A-Za-z]+)""#,
     )
     .unwrap();
     let mut found = BTreeSet::new();
@@ -77,11 +77,13 @@ fn provider_policy_allows_exactly_what_the_provider_calls() {
     );
     let extra: Vec<_> = allowed
         .iter()
-        // CloudWatch alarms are made by Application Auto Scaling's PutScalingPolicy with the
-        // caller's permissions: the provider needs them without calling CloudWatch itself.
+        // CloudWatch alarms are made by Application Auto Scaling's PutScalingPolicy, and SSM
+        // encrypts SecureString values with KMS, both with the caller's permissions: the
+        // provider needs them without calling CloudWatch or KMS itself.
         .filter(|a| {
             !a.starts_with("iam:")
                 && !a.starts_with("cloudwatch:")
+                && !a.starts_with("kms:")
                 && *a != "sts:GetCallerIdentity"
                 && !called.contains(*a)
         })
