@@ -218,6 +218,22 @@ async fn contract() {
         write_only: &[],
     })
     .await;
+    run(Row {
+        token: "fargate:appautoscaling:ServiceScaling",
+        inputs: json!({
+            "clusterName": "contract",
+            "serviceName": "contract",
+            "minCount": 1,
+            "maxCount": 4,
+            "cpuTarget": 60,
+            "requestsPerTarget": 500,
+            "loadBalancerArn": lb,
+            "targetGroupArn": tg,
+            "scaleInCooldownSeconds": 120,
+        }),
+        missing_id: "service/contract/gone".into(),
+    })
+    .await;
 
     run(Row {
         token: "fargate:iam:Role",
