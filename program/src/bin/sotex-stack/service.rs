@@ -11,9 +11,18 @@ use pulumi_rs::fargate::ecs::{
 use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions};
 
 use crate::CONTAINER;
+use crate::image::Image;
 use crate::lb::Routing;
 use crate::network::{Groups, Network};
+use crate::roles::Roles;
 use crate::settings::Settings;
+
+/// What the task definition takes from the stack's other resources.
+pub struct TaskInputs<'a> {
+    pub roles: &'a Roles,
+    pub log_group_name: Output<String>,
+    pub image: &'a Image,
+}
 
 pub struct App {
     pub cluster: Cluster,
@@ -27,6 +36,7 @@ pub fn service(
     net: &Network,
     groups: &Groups,
     routing: &Routing,
+    task: TaskInputs<'_>,
     tags: &Output<BTreeMap<String, String>>,
 ) -> App {
     let cluster = Cluster::new(
@@ -43,11 +53,11 @@ pub fn service(
         ctx,
         "api",
         TaskDefinitionArgs {
-            containers: Some(containers(s)),
+            containers: Some(containers(s, &task)),
             cpu: Some(Output::new(s.cpu)),
             memory: Some(Output::new(s.memory)),
-            execution_role_arn: s.execution_role_arn.clone().map(Output::new),
-            task_role_arn: s.task_role_arn.clone().map(Output::new),
+            execution_role_arn: Some(task.roles.execution_role_arn.clone()),
+            task_role_arn: Some(task.roles.task_role_arn.clone()),
             keep_revisions: Some(Output::new(5)),
             tags: Some(tags.clone()),
             ..Default::default()
@@ -111,16 +121,16 @@ pub fn service(
 }
 
 /// The API container: its port, environment (secret as a whole when any entry is), secrets
-/// by reference, and logs to CloudWatch.
-fn containers(s: &Settings) -> Output<Vec<ContainerDefinition>> {
-    let image = s.image();
+/// by reference, and logs to the stack's log group.
+fn containers(s: &Settings, task: &TaskInputs<'_>) -> Output<Vec<ContainerDefinition>> {
+    let tag = s.image_tag.clone();
     let secrets = s.secrets.clone();
-    let log_group = s.log_group.clone();
     let port = s.container_port;
-    s.environment.map(move |environment| {
+    let from = task.image.repository_url.zip(&task.log_group_name);
+    s.environment.zip(&from).map(move |(environment, (repository, log_group))| {
         vec![ContainerDefinition {
             name: CONTAINER.into(),
-            image: image.clone(),
+            image: format!("{repository}:{tag}"),
             essential: Some(true),
             port_mappings: Some(vec![PortMapping {
                 container_port: port,
@@ -129,10 +139,11 @@ fn containers(s: &Settings) -> Output<Vec<ContainerDefinition>> {
             environment: (!environment.is_empty()).then_some(environment),
             secrets: (!secrets.is_empty()).then(|| secrets.clone()),
             log_configuration: Some(LogConfiguration {
+                // The stack declares the group (with its retention): the driver creates none.
                 awslogs: AwsLogs {
-                    group: log_group.clone(),
+                    group: log_group,
                     stream_prefix: CONTAINER.into(),
-                    create_group: Some(true),
+                    create_group: None,
                     region: None,
                 },
             }),
