@@ -3,6 +3,8 @@
 //! `maxLength` / `pattern` into the type's JSON schema, which becomes the package schema (so
 //! SDK docs and IDEs show them) and is walked here to validate a value. A `title` on the field
 //! names the bound in the message (`the desired count`); without one the property name does.
+//! A scalar with a fixed set of allowed values that is not a Rust enum (CloudWatch's retention
+//! days) declares them with `#[schemars(extend("enum" = LIST))]`; they are checked here too.
 
 use pulumi_rs_proto::value::contains_unknowns;
 use schemars::JsonSchema;
@@ -44,6 +46,7 @@ fn walk(schema: &Json, root: &Json, value: &Json, path: &str, failures: &mut Vec
             walk(branch, root, value, path, failures);
         }
     }
+    allowed_values(schema, value, path, failures);
     match value {
         Json::Number(n) => number_bounds(schema, n, path, failures),
         Json::String(s) => string_bounds(schema, s, path, failures),
@@ -106,6 +109,34 @@ fn number_bounds(
     failures.push(CheckFailure::new(
         path,
         format!("{n} is out of range: {valid}"),
+    ));
+}
+
+/// A number or string outside the schema's `enum` list (numbers compared by value: the engine
+/// sends every number as a float).
+fn allowed_values(schema: &Json, value: &Json, path: &str, failures: &mut Vec<CheckFailure>) {
+    let Some(allowed) = schema.get("enum").and_then(Json::as_array) else {
+        return;
+    };
+    let same = |a: &Json| match (a, value) {
+        (Json::Number(a), Json::Number(v)) => a.as_f64() == v.as_f64(),
+        (a, v) => a == v,
+    };
+    if !(value.is_number() || value.is_string()) || allowed.iter().any(same) {
+        return;
+    }
+    let list: Vec<String> = allowed
+        .iter()
+        .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
+        .collect();
+    let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    failures.push(CheckFailure::new(
+        path,
+        format!(
+            "`{shown}` is not valid: {} must be one of {}",
+            label(schema, path),
+            list.join(", ")
+        ),
     ));
 }
 
@@ -200,6 +231,28 @@ mod tests {
         assert_eq!(f[0].property, "code");
         assert!(f[0].reason.contains("4 characters long"), "{}", f[0].reason);
         assert!(f[1].reason.contains("must match"), "{}", f[1].reason);
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Retention {
+        #[schemars(extend("enum" = [1, 3, 5]), title = "the retention")]
+        days: Option<u32>,
+    }
+
+    #[test]
+    fn allowed_values_are_listed() {
+        let f = check::<Retention>(&json!({"days": 4}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].property, "days");
+        assert_eq!(
+            f[0].reason,
+            "`4` is not valid: the retention must be one of 1, 3, 5"
+        );
+        assert!(check::<Retention>(&json!({"days": 3})).is_empty());
+        assert!(check::<Retention>(&json!({"days": 3.0})).is_empty());
+        assert!(check::<Retention>(&json!({})).is_empty());
+        assert!(check::<Retention>(&json!({"days": UNKNOWN})).is_empty());
     }
 
     #[test]

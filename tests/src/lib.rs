@@ -12,6 +12,7 @@ pub mod aws;
 pub mod ec2;
 pub mod faults;
 mod http;
+pub mod json_api;
 pub mod moto;
 pub mod preview;
 pub mod pulumi;
@@ -22,6 +23,7 @@ pub mod tools;
 
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
 pub use ec2::{DefaultNetwork, default_network, ec2_query, elbv2_query, iam_query, xml_values};
+pub use json_api::{ecr_call, logs_call};
 pub use moto::Moto;
 pub use preview::{Preview, PreviewStep, exported_resources};
 pub use pulumi::{CmdOutput, PulumiProject};

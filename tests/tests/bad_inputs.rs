@@ -203,6 +203,16 @@ fn bad_iam_role_inputs() {
 }
 
 #[test]
+fn bad_log_group_inputs() {
+    run_cases("fargate:logs:LogGroup");
+}
+
+#[test]
+fn bad_ecr_repository_inputs() {
+    run_cases("fargate:ecr:Repository");
+}
+
+#[test]
 fn bad_security_group_inputs() {
     run_cases("fargate:ec2:SecurityGroup");
 }
