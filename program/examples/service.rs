@@ -2,21 +2,26 @@
 //! Config (project namespace): `image`, `desiredCount`, `cpu`, `memory`, `subnets` and
 //! `securityGroups` (lists), `createTimeout` (customTimeouts for create and update, e.g. "20s"),
 //! `keepRevisions`, `secretEnv` (set with `--secret`: the container's `API_TOKEN`, which makes
-//! the task definition's `containers` secret).
+//! the task definition's `containers` secret), `scaling` (a JSON object of
+//! `fargate:appautoscaling:ServiceScaling` inputs other than the cluster and service names: the
+//! service is then scaled by it and sets `desiredCountManagedByAutoscaler`).
 
 use std::process::ExitCode;
 
+use pulumi_rs::fargate::appautoscaling::{ServiceScaling, ServiceScalingArgs};
 use pulumi_rs::fargate::ecs::{
     Cluster, ClusterArgs, ContainerDefinition, NetworkConfiguration, PortMapping, Service,
     ServiceArgs, TaskDefinition, TaskDefinitionArgs,
 };
 use pulumi_rs::{CustomTimeouts, Output, ResourceOptions, run};
+use serde_json::{Map, Value};
 
 fn main() -> ExitCode {
     run(|ctx| async move {
         let config = ctx.config();
         let image: String = config.require("image")?;
         let desired: i64 = config.get("desiredCount")?.unwrap_or(1);
+        let scaling: Option<Map<String, Value>> = config.get("scaling")?;
         let timeouts = config
             .get::<String>("createTimeout")?
             .map(|t| CustomTimeouts {
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
                 cluster: Some(cluster.arn.clone()),
                 task_definition: Some(task_definition.arn.clone()),
                 desired_count: Some(Output::new(desired)),
+                desired_count_managed_by_autoscaler: scaling.is_some().then(|| Output::new(true)),
                 network: Some(Output::new(NetworkConfiguration {
                     subnets: config.require("subnets")?,
                     security_groups: config.require("securityGroups")?,
@@ -86,6 +92,39 @@ fn main() -> ExitCode {
         ctx.export("revision", &task_definition.revision);
         ctx.export("serviceArn", &service.arn);
         ctx.export("serviceName", &service.name);
+        if let Some(scaling) = scaling {
+            let int = |k: &str| scaling.get(k).and_then(Value::as_i64).map(Output::new);
+            let text = |k: &str| {
+                scaling
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .map(|s| Output::new(s.to_string()))
+            };
+            let scaler = ServiceScaling::new(
+                &ctx,
+                "api",
+                ServiceScalingArgs {
+                    cluster_name: Some(cluster.name.clone().map(Option::unwrap_or_default)),
+                    service_name: Some(service.name.clone().map(Option::unwrap_or_default)),
+                    min_count: int("minCount"),
+                    max_count: int("maxCount"),
+                    cpu_target: int("cpuTarget"),
+                    memory_target: int("memoryTarget"),
+                    requests_per_target: int("requestsPerTarget"),
+                    load_balancer_arn: text("loadBalancerArn"),
+                    target_group_arn: text("targetGroupArn"),
+                    scale_in_cooldown_seconds: int("scaleInCooldownSeconds"),
+                    scale_out_cooldown_seconds: int("scaleOutCooldownSeconds"),
+                    disable_scale_in: scaling
+                        .get("disableScaleIn")
+                        .and_then(Value::as_bool)
+                        .map(Output::new),
+                },
+                ResourceOptions::default(),
+            );
+            ctx.export("scalingResourceId", &scaler.resource_id);
+            ctx.export("policyArns", &scaler.policy_arns);
+        }
         Ok(())
     })
 }

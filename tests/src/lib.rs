@@ -8,6 +8,7 @@
 //! - [`EcsProbe`] / [`ecs_client`]: check the emulator directly with aws-sdk-ecs.
 //! - [`default_network`]: the default VPC's subnets and security group, from moto's EC2 API.
 
+pub mod autoscaling;
 pub mod aws;
 pub mod ec2;
 pub mod faults;
@@ -21,6 +22,7 @@ pub mod rustc;
 pub mod shared_state;
 pub mod tools;
 
+pub use autoscaling::{autoscaling_call, ecs_scalable_target, ecs_scaling_policies};
 pub use aws::{EcsProbe, cluster_settings, cluster_tags, ecs_client};
 pub use ec2::{DefaultNetwork, default_network, ec2_query, elbv2_query, iam_query, xml_values};
 pub use json_api::{ecr_call, logs_call};

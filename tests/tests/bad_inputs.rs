@@ -217,6 +217,11 @@ fn bad_security_group_inputs() {
     run_cases("fargate:ec2:SecurityGroup");
 }
 
+#[test]
+fn bad_service_scaling_inputs() {
+    run_cases("fargate:appautoscaling:ServiceScaling");
+}
+
 /// A resource whose check fails while `getNetwork` is still running (its AWS call held back by
 /// the proxy): the engine shuts down and cuts the call off, and the run shows the real error
 /// only — no second error about the closing connection.

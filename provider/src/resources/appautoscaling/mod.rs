@@ -1,7 +1,9 @@
 //! `fargate:appautoscaling:*` resources.
 
+pub mod service_scaling;
+
 use crate::resource::DynResource;
 
 pub fn all() -> Vec<Box<dyn DynResource>> {
-    vec![]
+    vec![Box::new(service_scaling::ServiceScaling)]
 }
