@@ -119,6 +119,13 @@ const SOTEX_STACK: Program = Program {
         // What a backend rollout changes: the image tag only.
         Change::Config("image", &[("imageTag", "2026.11.28-4d5e6f7")]),
         Change::Config("desired-count", &[("desiredCount", "2")]),
+        // Retention updates the log group in place: no downtime risk.
+        Change::Config("log-retention", &[("logRetentionDays", "90")]),
+        // A new log group name replaces the group: a downtime risk.
+        Change::Config(
+            "log-group",
+            &[("logGroup", "/ecs/sotex-box-backend/staging-v2")],
+        ),
         // A new container port: the target group is replaced, listener and rules follow.
         Change::Config("port", &[("containerPort", "8081")]),
     ],
