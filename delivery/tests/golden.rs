@@ -161,7 +161,10 @@ fn real_replacements_and_deletions_are_called_out() {
 #[test]
 fn log_group_rules_on_real_previews() {
     let retention = render(&[(None, fixture("sotex-stack-log-retention"))]);
-    assert!(retention.contains("**Downtime risk:** none found."), "{retention}");
+    assert!(
+        retention.contains("**Downtime risk:** none found."),
+        "{retention}"
+    );
     assert!(retention.contains("retentionInDays"), "{retention}");
     let renamed = render(&[(None, fixture("sotex-stack-log-group"))]);
     assert!(

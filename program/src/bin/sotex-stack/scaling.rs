@@ -9,7 +9,12 @@ use crate::lb::Routing;
 use crate::service::App;
 use crate::settings::Settings;
 
-pub fn scaling(ctx: &Context, s: &Settings, routing: &Routing, app: &App) -> Option<ServiceScaling> {
+pub fn scaling(
+    ctx: &Context,
+    s: &Settings,
+    routing: &Routing,
+    app: &App,
+) -> Option<ServiceScaling> {
     let a = s.autoscaling.as_ref()?;
     let on_requests = a.requests_per_target.is_some();
     Some(ServiceScaling::new(

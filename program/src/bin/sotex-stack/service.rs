@@ -127,27 +127,29 @@ fn containers(s: &Settings, task: &TaskInputs<'_>) -> Output<Vec<ContainerDefini
     let secrets = s.secrets.clone();
     let port = s.container_port;
     let from = task.image.repository_url.zip(&task.log_group_name);
-    s.environment.zip(&from).map(move |(environment, (repository, log_group))| {
-        vec![ContainerDefinition {
-            name: CONTAINER.into(),
-            image: format!("{repository}:{tag}"),
-            essential: Some(true),
-            port_mappings: Some(vec![PortMapping {
-                container_port: port,
+    s.environment
+        .zip(&from)
+        .map(move |(environment, (repository, log_group))| {
+            vec![ContainerDefinition {
+                name: CONTAINER.into(),
+                image: format!("{repository}:{tag}"),
+                essential: Some(true),
+                port_mappings: Some(vec![PortMapping {
+                    container_port: port,
+                    ..Default::default()
+                }]),
+                environment: (!environment.is_empty()).then_some(environment),
+                secrets: (!secrets.is_empty()).then(|| secrets.clone()),
+                log_configuration: Some(LogConfiguration {
+                    // The stack declares the group (with its retention): the driver creates none.
+                    awslogs: AwsLogs {
+                        group: log_group,
+                        stream_prefix: CONTAINER.into(),
+                        create_group: None,
+                        region: None,
+                    },
+                }),
                 ..Default::default()
-            }]),
-            environment: (!environment.is_empty()).then_some(environment),
-            secrets: (!secrets.is_empty()).then(|| secrets.clone()),
-            log_configuration: Some(LogConfiguration {
-                // The stack declares the group (with its retention): the driver creates none.
-                awslogs: AwsLogs {
-                    group: log_group,
-                    stream_prefix: CONTAINER.into(),
-                    create_group: None,
-                    region: None,
-                },
-            }),
-            ..Default::default()
-        }]
-    })
+            }]
+        })
 }

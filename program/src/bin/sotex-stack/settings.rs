@@ -632,7 +632,10 @@ bounds!(
     1,
     3653,
     "one of CloudWatch Logs' retention periods in days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
-    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]
+    &[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+        2922, 3288, 3653
+    ]
 );
 bounds!(
     IdleTimeoutSeconds,
@@ -1288,11 +1291,7 @@ impl StackConfig {
             if key.is_empty() || key == "?" {
                 // A required key is missing: serde names it in its message.
                 let inner = e.inner().to_string();
-                let missing = inner
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("imageTag")
-                    .to_string();
+                let missing = inner.split('`').nth(1).unwrap_or("imageTag").to_string();
                 return config.missing(&missing);
             }
             let mut message = e.inner().to_string();
@@ -1417,8 +1416,14 @@ impl StackConfig {
                 ("minCount", self.min_count.is_some()),
                 ("cpuTarget", self.cpu_target.is_some()),
                 ("requestsPerTarget", self.requests_per_target.is_some()),
-                ("scaleInCooldownSeconds", self.scale_in_cooldown_seconds.is_some()),
-                ("scaleOutCooldownSeconds", self.scale_out_cooldown_seconds.is_some()),
+                (
+                    "scaleInCooldownSeconds",
+                    self.scale_in_cooldown_seconds.is_some(),
+                ),
+                (
+                    "scaleOutCooldownSeconds",
+                    self.scale_out_cooldown_seconds.is_some(),
+                ),
             ];
             if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
                 return Err(config.problem(
@@ -1667,7 +1672,10 @@ mod tests {
     #[test]
     fn defaults() {
         let s = Settings::read(&config(&[]), "staging").unwrap();
-        assert_eq!(s.image_source, ImageSource::Url("example.com/sotex/api".into()));
+        assert_eq!(
+            s.image_source,
+            ImageSource::Url("example.com/sotex/api".into())
+        );
         assert_eq!(s.image_tag, "1.0.0");
         assert_eq!(s.log_retention_days, 30);
         assert!(s.autoscaling.is_none());
@@ -1798,7 +1806,11 @@ mod tests {
             ("requestsPerTarget", "0", "from 1 to 1000000"),
             ("scaleInCooldownSeconds", "-5", "from 0 to 86400"),
             ("imageRepositoryName", "Sotex", "lowercase: `sotex`"),
-            ("taskRolePolicyArns", r#"["AmazonS3ReadOnlyAccess"]"#, "managed IAM policy ARN"),
+            (
+                "taskRolePolicyArns",
+                r#"["AmazonS3ReadOnlyAccess"]"#,
+                "managed IAM policy ARN",
+            ),
             ("secretsKmsKeyArn", "alias/sotex", "not an alias"),
             ("minCount", "2", "turns on: set maxCount"),
             ("maxCount", "5", "needs what to scale on"),
@@ -1825,17 +1837,30 @@ mod tests {
                 "`5` is not valid with maxCount 4: the fewest tasks must be at most the most, 4",
             ),
             (
-                &[("maxCount", "4"), ("desiredCount", "6"), ("cpuTarget", "70")][..],
+                &[
+                    ("maxCount", "4"),
+                    ("desiredCount", "6"),
+                    ("cpuTarget", "70"),
+                ][..],
                 "desiredCount",
                 "`6` is not valid with maxCount 4 (minCount defaults to it)",
             ),
             (
-                &[("maxCount", "4"), ("minCount", "2"), ("desiredCount", "1"), ("cpuTarget", "70")],
+                &[
+                    ("maxCount", "4"),
+                    ("minCount", "2"),
+                    ("desiredCount", "1"),
+                    ("cpuTarget", "70"),
+                ],
                 "desiredCount",
                 "must be from 2 to 4",
             ),
             (
-                &[("maxCount", "4"), ("cpuTarget", "70"), ("desiredCountManagedByAutoscaler", "false")],
+                &[
+                    ("maxCount", "4"),
+                    ("cpuTarget", "70"),
+                    ("desiredCountManagedByAutoscaler", "false"),
+                ],
                 "desiredCountManagedByAutoscaler",
                 "the stack's autoscaling owns the task count",
             ),
@@ -1845,20 +1870,33 @@ mod tests {
                 "remove imageRepository",
             ),
             (
-                &[("taskRoleArn", "arn:aws:iam::123456789012:role/x"), ("taskRolePolicyArns", r#"["arn:aws:iam::aws:policy/ReadOnlyAccess"]"#)],
+                &[
+                    ("taskRoleArn", "arn:aws:iam::123456789012:role/x"),
+                    (
+                        "taskRolePolicyArns",
+                        r#"["arn:aws:iam::aws:policy/ReadOnlyAccess"]"#,
+                    ),
+                ],
                 "taskRolePolicyArns",
                 "names another role",
             ),
             (
-                &[("executionRoleArn", "arn:aws:iam::123456789012:role/x"), ("secretsKmsKeyArn", "arn:aws:kms:eu-central-1:123456789012:key/abcd")],
+                &[
+                    ("executionRoleArn", "arn:aws:iam::123456789012:role/x"),
+                    (
+                        "secretsKmsKeyArn",
+                        "arn:aws:kms:eu-central-1:123456789012:key/abcd",
+                    ),
+                ],
                 "secretsKmsKeyArn",
                 "names another role",
             ),
         ] {
             let e = error_for(pairs);
             assert!(
-                e.starts_with(&format!("config key `sotex-backend:{key}` in Pulumi.staging.yaml"))
-                    && e.contains(expected),
+                e.starts_with(&format!(
+                    "config key `sotex-backend:{key}` in Pulumi.staging.yaml"
+                )) && e.contains(expected),
                 "{pairs:?}: {e}"
             );
         }
@@ -1868,9 +1906,16 @@ mod tests {
                 && e.contains("ownsImageRepository"),
             "{e}"
         );
-        let s = Settings::read(&config(&[("maxCount", "4"), ("requestsPerTarget", "500")]), "staging").unwrap();
+        let s = Settings::read(
+            &config(&[("maxCount", "4"), ("requestsPerTarget", "500")]),
+            "staging",
+        )
+        .unwrap();
         let a = s.autoscaling.unwrap();
-        assert_eq!((a.min_count, a.max_count, a.requests_per_target), (1, 4, Some(500)));
+        assert_eq!(
+            (a.min_count, a.max_count, a.requests_per_target),
+            (1, 4, Some(500))
+        );
         let e = error_for(&[("sslPolicy", DEFAULT_SSL_POLICY)]);
         assert!(e.contains("sotex-backend:certificateArn"), "{e}");
         let e = error_for(&[
