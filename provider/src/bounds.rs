@@ -129,7 +129,9 @@ fn allowed_values(schema: &Json, value: &Json, path: &str, failures: &mut Vec<Ch
         .iter()
         .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
         .collect();
-    let shown = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    let shown = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string);
     failures.push(CheckFailure::new(
         path,
         format!(

@@ -58,5 +58,6 @@ fn json_call(moto: SocketAddr, service: &str, target: &str, body: &Value) -> Res
     if answer.trim().is_empty() {
         return Ok(Value::Null);
     }
-    serde_json::from_str(answer).map_err(|e| format!("{target}: answer is not JSON ({e}): {answer}"))
+    serde_json::from_str(answer)
+        .map_err(|e| format!("{target}: answer is not JSON ({e}): {answer}"))
 }

@@ -67,7 +67,9 @@ fn policy(moto: &Moto, name: &str) -> Option<Value> {
         "GetLifecyclePolicy",
         &json!({"repositoryName": name}),
     ) {
-        Ok(out) => Some(serde_json::from_str(out["lifecyclePolicyText"].as_str().unwrap()).unwrap()),
+        Ok(out) => {
+            Some(serde_json::from_str(out["lifecyclePolicyText"].as_str().unwrap()).unwrap())
+        }
         Err(e) if e.contains("LifecyclePolicyNotFoundException") => None,
         Err(e) => panic!("{e}"),
     }
@@ -116,7 +118,11 @@ fn ecr_repository_lifecycle() {
     let steps = preview.steps_of_type(REPOSITORY);
     assert_eq!(steps.len(), 1, "steps: {:?}", preview.summary());
     assert_eq!(steps[0].op, "create");
-    assert_eq!(proxy.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        proxy.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
 
     // Up with PutLifecyclePolicy failing (every SDK attempt): the repository exists and is in
     // the state, reported as created but unfinished; no describe after the create.
@@ -137,7 +143,11 @@ fn ecr_repository_lifecycle() {
     assert_eq!(proxy.count("ecr:DescribeRepositories"), 0, "{ops:?}");
     let export = project.stack_export();
     let repos = exported_resources(&export, REPOSITORY);
-    assert_eq!(repos.len(), 1, "the half-made repository is not in the state: {export}");
+    assert_eq!(
+        repos.len(),
+        1,
+        "the half-made repository is not in the state: {export}"
+    );
     let name = repos[0]["id"].as_str().unwrap().to_string();
     assert!(name.starts_with("subject-"), "auto-name: {name}");
     assert!(repository(&moto, &name).is_some());
@@ -161,13 +171,20 @@ fn ecr_repository_lifecycle() {
     let live = repository(&moto, &name).unwrap();
     assert_eq!(live["imageTagMutability"], "IMMUTABLE", "{live}");
     let document = policy(&moto, &name).expect("a lifecycle policy");
-    assert_eq!(document["rules"][0]["selection"]["tagPrefixList"], json!(["v"]));
+    assert_eq!(
+        document["rules"][0]["selection"]["tagPrefixList"],
+        json!(["v"])
+    );
     assert_eq!(document["rules"][1]["selection"]["countUnit"], "days");
 
     // Nothing to do, without an AWS call; and after refresh (ECR's policy text read back).
     proxy.clear_calls();
     project.preview_expect_no_changes();
-    assert_eq!(proxy.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        proxy.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
     project.refresh();
     assert_eq!(mutating(&proxy), Vec::<String>::new());
     project.preview_expect_no_changes();
@@ -189,7 +206,10 @@ fn ecr_repository_lifecycle() {
     assert_eq!(outputs(&mut project).0, arn);
     let live = repository(&moto, &name).unwrap();
     assert_eq!(live["imageTagMutability"], "MUTABLE", "{live}");
-    assert_eq!(live["imageScanningConfiguration"]["scanOnPush"], true, "{live}");
+    assert_eq!(
+        live["imageScanningConfiguration"]["scanOnPush"], true,
+        "{live}"
+    );
     let document = policy(&moto, &name).unwrap();
     assert_eq!(document["rules"][1]["selection"]["tagStatus"], "any");
     project.preview_expect_no_changes();
@@ -232,7 +252,10 @@ fn ecr_repository_lifecycle() {
     let (new_arn, new_name, _) = outputs(&mut project);
     assert_eq!(new_name, renamed);
     assert_ne!(new_arn, arn);
-    assert!(repository(&moto, &name).is_none(), "the replaced repository is still there");
+    assert!(
+        repository(&moto, &name).is_none(),
+        "the replaced repository is still there"
+    );
     project.preview_expect_no_changes();
 
     // Import into another stack: the repository read back equals the program's inputs.
@@ -273,13 +296,19 @@ fn ecr_repository_lifecycle() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let out = imported.run(&["destroy", "--yes", "--skip-preview", "--stack", STACK]);
-    assert!(!out.success(), "a repository with images was deleted:\n{out}");
+    assert!(
+        !out.success(),
+        "a repository with images was deleted:\n{out}"
+    );
     let text = out.combined();
     assert!(
         text.contains("`sotex/api` still holds 1 image") && text.contains("forceDelete: true"),
         "{out}"
     );
-    assert!(repository(&moto, renamed).is_some(), "the repository was lost");
+    assert!(
+        repository(&moto, renamed).is_some(),
+        "the repository was lost"
+    );
 
     // forceDelete: true changes nothing in AWS; then the delete takes the images with it.
     let mut forced = third;

@@ -89,7 +89,11 @@ fn log_group_lifecycle() {
     let steps = preview.steps_of_type(LOG_GROUP);
     assert_eq!(steps.len(), 1, "steps: {:?}", preview.summary());
     assert_eq!(steps[0].op, "create");
-    assert_eq!(recorder.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        recorder.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
 
     // Up: the group with its tags and URN mark, one describe for the ARN (CreateLogGroup
     // answers nothing), then the retention.
@@ -120,7 +124,11 @@ fn log_group_lifecycle() {
     // Nothing to do, without an AWS call; and after refresh.
     recorder.clear();
     project.preview_expect_no_changes();
-    assert_eq!(recorder.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        recorder.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
     recorder.clear();
     project.refresh();
     show(&recorder, "refresh");
@@ -202,7 +210,10 @@ fn log_group_lifecycle() {
     let (new_arn, new_name) = outputs(&mut project);
     assert_eq!(new_name, renamed);
     assert_ne!(new_arn, arn);
-    assert!(group(&moto, &name).is_none(), "the replaced group is still there");
+    assert!(
+        group(&moto, &name).is_none(),
+        "the replaced group is still there"
+    );
     assert_eq!(group(&moto, renamed).unwrap()["retentionInDays"], 14);
     project.preview_expect_no_changes();
 

@@ -9,7 +9,10 @@ use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability, Reposit
 use crate::error::{OrGone, ProviderError, Result, aws_error_code};
 
 pub const REPOSITORY_NOT_FOUND: &[&str] = &["RepositoryNotFoundException"];
-const POLICY_NOT_FOUND: &[&str] = &["LifecyclePolicyNotFoundException", "RepositoryNotFoundException"];
+const POLICY_NOT_FOUND: &[&str] = &[
+    "LifecyclePolicyNotFoundException",
+    "RepositoryNotFoundException",
+];
 /// ListImages answers at most this many ids per page: enough to say how many images block a
 /// delete with one call.
 const IMAGES_PAGE: i32 = 1000;
@@ -108,7 +111,11 @@ pub async fn set_lifecycle_policy(client: &Client, name: &str, text: Option<&str
             .send()
             .await
             .map_err(|e| {
-                ProviderError::from_aws("ecr:DeleteLifecyclePolicy", &e, &["LifecyclePolicyNotFoundException"])
+                ProviderError::from_aws(
+                    "ecr:DeleteLifecyclePolicy",
+                    &e,
+                    &["LifecyclePolicyNotFoundException"],
+                )
             })
             .or_gone()
             .map(drop),
@@ -144,7 +151,9 @@ pub async fn raw_tags_of(client: &Client, arn: &str) -> Result<BTreeMap<String, 
         .resource_arn(arn)
         .send()
         .await
-        .map_err(|e| ProviderError::from_aws("ecr:ListTagsForResource", &e, REPOSITORY_NOT_FOUND))?;
+        .map_err(|e| {
+            ProviderError::from_aws("ecr:ListTagsForResource", &e, REPOSITORY_NOT_FOUND)
+        })?;
     Ok(out
         .tags()
         .iter()
@@ -201,6 +210,7 @@ async fn image_count(client: &Client, name: &str) -> Option<String> {
         .max_results(IMAGES_PAGE)
         .send()
         .await
+        .map_err(|e| ProviderError::from_aws("ecr:ListImages", &e, &[]))
         .ok()?;
     let n = out.image_ids().len();
     Some(match out.next_token() {

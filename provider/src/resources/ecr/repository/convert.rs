@@ -154,7 +154,12 @@ fn parse_rule(rule: &Json, text: &str) -> Result<(i64, LifecycleRule)> {
         Some("sinceImagePushed") if selection["countUnit"].as_str().unwrap_or("days") == "days" => {
             (None, count)
         }
-        _ => return Err(unsupported("a count type or unit other than images or days", text)),
+        _ => {
+            return Err(unsupported(
+                "a count type or unit other than images or days",
+                text,
+            ));
+        }
     };
     let tag_prefixes = selection["tagPrefixList"].as_array().map(|list| {
         list.iter()

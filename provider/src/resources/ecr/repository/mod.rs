@@ -153,7 +153,10 @@ impl Resource for Repository {
         }
         let news = normalise(news);
         let mut failures = Vec::new();
-        validate_rules(news.lifecycle_rules.as_deref().unwrap_or_default(), &mut failures);
+        validate_rules(
+            news.lifecycle_rules.as_deref().unwrap_or_default(),
+            &mut failures,
+        );
         validate::tags("tags", news.tags.as_ref(), &mut failures);
         if failures.is_empty() {
             Ok(news)
@@ -191,8 +194,7 @@ impl Resource for Repository {
         let Some(rules) = &inputs.lifecycle_rules else {
             return Ok((name, outputs));
         };
-        if let Err(e) = ecr_api::set_lifecycle_policy(ecr, &name, Some(&policy_text(rules))).await
-        {
+        if let Err(e) = ecr_api::set_lifecycle_policy(ecr, &name, Some(&policy_text(rules))).await {
             return Err(init_failed(
                 &name,
                 &outputs,

@@ -35,7 +35,10 @@ fn defaults_are_immutable_no_scan_no_force_and_auto_name_is_lowercase() {
     assert_eq!(checked["scanOnPush"], false);
     assert_eq!(checked["forceDelete"], false);
     let name = checked["name"].as_str().unwrap();
-    assert!(name.starts_with("images-") && name_pattern().is_match(name), "{name}");
+    assert!(
+        name.starts_with("images-") && name_pattern().is_match(name),
+        "{name}"
+    );
     for base in ["Sotex API", "web..v2", "--x__y--", "A/B", "___"] {
         let n = repository_auto_name(base, b"seed");
         assert!(
@@ -71,7 +74,10 @@ fn names_follow_ecr_rules() {
     let f = failure_on(json!({"name": "a"}), "name");
     assert!(f.reason.contains("2 to 256"), "{}", f.reason);
     failure_on(json!({"name": "a".repeat(257)}), "name");
-    let f = failure_on(json!({"imageTagMutability": "immutable"}), "imageTagMutability");
+    let f = failure_on(
+        json!({"imageTagMutability": "immutable"}),
+        "imageTagMutability",
+    );
     assert!(f.reason.contains("IMMUTABLE"), "{}", f.reason);
 }
 
@@ -166,8 +172,14 @@ fn policy_text_round_trips_and_ecr_spelling_reads_the_same() {
     let text = policy_text(&rules);
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["rules"][0]["rulePriority"], 1);
-    assert_eq!(doc["rules"][0]["selection"]["countType"], "imageCountMoreThan");
-    assert_eq!(doc["rules"][1]["selection"]["countType"], "sinceImagePushed");
+    assert_eq!(
+        doc["rules"][0]["selection"]["countType"],
+        "imageCountMoreThan"
+    );
+    assert_eq!(
+        doc["rules"][1]["selection"]["countType"],
+        "sinceImagePushed"
+    );
     assert_eq!(doc["rules"][1]["selection"]["countUnit"], "days");
     assert_eq!(doc["rules"][1]["action"]["type"], "expire");
     assert_eq!(parse_policy(&text).unwrap(), rules);
@@ -302,7 +314,10 @@ fn name_replaces_everything_else_updates_in_place() {
         json!({"name": "sotex/api", "lifecycleRules": [{"tagStatus": "untagged", "expireAfterDays": 1}]}),
     ] {
         let d = diff(news.clone());
-        assert!(d.replaces.is_empty() && !d.changes.is_empty(), "{news}: {d:?}");
+        assert!(
+            d.replaces.is_empty() && !d.changes.is_empty(),
+            "{news}: {d:?}"
+        );
     }
     assert!(diff(json!({"name": "sotex/api"})).changes.is_empty());
 }

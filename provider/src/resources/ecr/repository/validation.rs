@@ -52,7 +52,9 @@ fn validate_rule(at: &str, rule: &LifecycleRule, last: bool, failures: &mut Vec<
             fail(
                 failures,
                 format!("{at}.tagPrefixes[{i}]"),
-                format!("`{prefix}` is not a tag prefix: give the start of the tags to select, e.g. `v` or `release-`"),
+                format!(
+                    "`{prefix}` is not a tag prefix: give the start of the tags to select, e.g. `v` or `release-`"
+                ),
             );
         }
     }

@@ -105,9 +105,12 @@ fn diff(old: serde_json::Value, news: serde_json::Value) -> crate::resource::Dif
 fn name_replaces_retention_kms_and_tags_update_in_place() {
     let old = json!({"name": "/ecs/api", "retentionInDays": 30});
     assert!(
-        !diff(old.clone(), json!({"name": "/ecs/web", "retentionInDays": 30}))
-            .replaces
-            .is_empty()
+        !diff(
+            old.clone(),
+            json!({"name": "/ecs/web", "retentionInDays": 30})
+        )
+        .replaces
+        .is_empty()
     );
     for news in [
         json!({"name": "/ecs/api", "retentionInDays": 90}),
@@ -116,7 +119,10 @@ fn name_replaces_retention_kms_and_tags_update_in_place() {
         json!({"name": "/ecs/api", "retentionInDays": 30, "tags": {"team": "api"}}),
     ] {
         let d = diff(old.clone(), news.clone());
-        assert!(d.replaces.is_empty() && !d.changes.is_empty(), "{news}: {d:?}");
+        assert!(
+            d.replaces.is_empty() && !d.changes.is_empty(),
+            "{news}: {d:?}"
+        );
     }
     assert!(
         diff(old.clone(), old.clone()).changes.is_empty(),
