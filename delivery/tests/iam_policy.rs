@@ -43,7 +43,10 @@ fn actions(policy: &Value) -> BTreeSet<String> {
 /// Unit tests (`tests.rs`) are left out: their action strings are example policy data (an IAM
 /// role's statements), not calls.
 fn provider_operations() -> BTreeSet<String> {
-    let re = Regex::new(r#""((?:ecs|ec2|elasticloadbalancing|application-autoscaling|iam|logs|ecr):[A-Z][A-Za-z]+)""#).unwrap();
+    let re = Regex::new(
+        r#""((?:ecs|ec2|elasticloadbalancing|application-autoscaling|iam|logs|ecr):[A-Z][A-Za-z]+)""#,
+    )
+    .unwrap();
     let mut found = BTreeSet::new();
     let mut dirs = vec![workspace().join("provider/src")];
     while let Some(dir) = dirs.pop() {

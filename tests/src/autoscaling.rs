@@ -25,7 +25,8 @@ pub fn autoscaling_call(moto: SocketAddr, action: &str, body: &Value) -> Result<
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let fail = |e: std::io::Error| format!("application-autoscaling:{action} to moto at {moto}: {e}");
+    let fail =
+        |e: std::io::Error| format!("application-autoscaling:{action} to moto at {moto}: {e}");
     let mut stream = TcpStream::connect_timeout(&moto, TIMEOUT).map_err(fail)?;
     stream.set_read_timeout(Some(TIMEOUT)).map_err(fail)?;
     stream.set_write_timeout(Some(TIMEOUT)).map_err(fail)?;
@@ -33,11 +34,13 @@ pub fn autoscaling_call(moto: SocketAddr, action: &str, body: &Value) -> Result<
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).map_err(fail)?;
     let response = String::from_utf8_lossy(&raw).into_owned();
-    let (head, json) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("application-autoscaling:{action}: not an HTTP response: {response:?}"))?;
+    let (head, json) = response.split_once("\r\n\r\n").ok_or_else(|| {
+        format!("application-autoscaling:{action}: not an HTTP response: {response:?}")
+    })?;
     if head.split(' ').nth(1) != Some("200") {
-        return Err(format!("application-autoscaling:{action} failed:\n{response}"));
+        return Err(format!(
+            "application-autoscaling:{action} failed:\n{response}"
+        ));
     }
     if json.trim().is_empty() {
         return Ok(Value::Null);

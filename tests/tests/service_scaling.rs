@@ -102,9 +102,16 @@ fn service_scaling_lifecycle() {
     );
 
     // Up with the first policy failing: the target is registered and kept in the state.
-    proxy.add_rule(FaultRule::new("PutScalingPolicy", FaultKind::ServerError, 3));
+    proxy.add_rule(FaultRule::new(
+        "PutScalingPolicy",
+        FaultKind::ServerError,
+        3,
+    ));
     let out = project.try_up();
-    assert!(!out.success(), "the policy failure must fail the up:\n{out}");
+    assert!(
+        !out.success(),
+        "the policy failure must fail the up:\n{out}"
+    );
     assert!(
         out.combined().contains("policies are not all in place"),
         "the error says what is missing:\n{out}"
@@ -145,7 +152,11 @@ fn service_scaling_lifecycle() {
     // Nothing to do, without an AWS call; and after refresh.
     proxy.clear_calls();
     project.preview_expect_no_changes();
-    assert_eq!(proxy.operations(), Vec::<String>::new(), "preview called AWS");
+    assert_eq!(
+        proxy.operations(),
+        Vec::<String>::new(),
+        "preview called AWS"
+    );
     project.refresh();
     assert_eq!(mutating(&proxy), Vec::<String>::new());
     project.preview_expect_no_changes();
@@ -311,5 +322,8 @@ fn service_scaling_lifecycle() {
     project.destroy();
     let export = project.stack_export();
     assert!(exported_resources(&export, SCALING).is_empty(), "{export}");
-    assert!(ecs.describe_service(&cluster, &service).is_none_or(|s| s.status() != Some("ACTIVE")));
+    assert!(
+        ecs.describe_service(&cluster, &service)
+            .is_none_or(|s| s.status() != Some("ACTIVE"))
+    );
 }

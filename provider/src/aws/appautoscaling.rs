@@ -289,9 +289,6 @@ mod tests {
         }
         let arn = "arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:0b1c:resource/ecs/service/main/api:policyName/cpu-target-tracking";
         assert_eq!(policy_name_of_arn(arn), Some("cpu-target-tracking"));
-        assert_eq!(
-            arn_scope(arn),
-            Some(("aws", "us-east-1", "123456789012"))
-        );
+        assert_eq!(arn_scope(arn), Some(("aws", "us-east-1", "123456789012")));
     }
 }

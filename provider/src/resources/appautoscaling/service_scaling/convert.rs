@@ -63,7 +63,9 @@ impl Metric {
 
     fn of_policy(policy: &ScalingPolicy) -> Option<Metric> {
         let config = policy.target_tracking_scaling_policy_configuration()?;
-        let kind = config.predefined_metric_specification()?.predefined_metric_type();
+        let kind = config
+            .predefined_metric_specification()?
+            .predefined_metric_type();
         Metric::ALL.into_iter().find(|m| m.aws_type() == *kind)
     }
 }
@@ -95,8 +97,10 @@ pub(crate) fn alb_label_part(arn: &str) -> Option<&str> {
 pub(crate) fn target_group_label_part(arn: &str) -> Option<&str> {
     let part = arn_resource(arn)?;
     let segments: Vec<&str> = part.split('/').collect();
-    (segments.len() == 3 && segments[0] == "targetgroup" && segments[1..].iter().all(|s| !s.is_empty()))
-        .then_some(part)
+    (segments.len() == 3
+        && segments[0] == "targetgroup"
+        && segments[1..].iter().all(|s| !s.is_empty()))
+    .then_some(part)
 }
 
 /// ALBRequestCountPerTarget's resource label:
@@ -203,12 +207,17 @@ fn arns_of_label(
 }
 
 /// The policy the provider treats as `metric`'s: its own name first, else the first by name.
-fn policy_of<'a>(policies: &'a [ScalingPolicy], metric: Metric) -> Option<&'a ScalingPolicy> {
+fn policy_of(policies: &[ScalingPolicy], metric: Metric) -> Option<&ScalingPolicy> {
     let mut matching: Vec<&ScalingPolicy> = policies
         .iter()
         .filter(|p| Metric::of_policy(p) == Some(metric))
         .collect();
-    let key = |p: &ScalingPolicy| (p.policy_name() != metric.default_policy_name(), p.policy_name().to_string());
+    let key = |p: &ScalingPolicy| {
+        (
+            p.policy_name() != metric.default_policy_name(),
+            p.policy_name().to_string(),
+        )
+    };
     matching.sort_by_key(|p| key(p));
     matching.first().copied()
 }

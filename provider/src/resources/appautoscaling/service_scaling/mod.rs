@@ -71,7 +71,10 @@ pub struct ServiceScalingInputs {
     /// Seconds after a scale-out before another scale-out may start (AWS's default for ECS is
     /// 300), 0 to 86400. Applies to every policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 86400), title = "the scale-out cooldown (seconds)")]
+    #[schemars(
+        range(min = 0, max = 86400),
+        title = "the scale-out cooldown (seconds)"
+    )]
     pub scale_out_cooldown_seconds: Option<u32>,
     /// Only ever scale out (the policies never remove tasks). Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -262,9 +265,8 @@ async fn apply_policies(
         let recorded = current.policy_arns.contains_key(metric.aws_name());
         match want {
             Some(spec) if have.as_ref() != Some(&spec) || !recorded => {
-                let arn =
-                    scaling_api::put_target_tracking(client, &id, &name, &spec, &ctx.cancel)
-                        .await?;
+                let arn = scaling_api::put_target_tracking(client, &id, &name, &spec, &ctx.cancel)
+                    .await?;
                 ctx.log
                     .status(format!("target tracking on {}: {arn}", metric.aws_name()))
                     .await;

@@ -8,7 +8,8 @@ use aws_smithy_types::DateTime;
 use pulumi_rs_proto::value::UNKNOWN;
 use serde_json::{Value, json};
 
-const LB: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+const LB: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
 const TG: &str =
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/73e2d6bc24d8a067";
 const LABEL: &str = "app/web/50dc6c495c0c9188/targetgroup/api/73e2d6bc24d8a067";
@@ -62,8 +63,10 @@ fn valid_inputs_pass_and_a_cluster_arn_becomes_its_name() {
     .unwrap();
     assert_eq!(checked["clusterName"], "main");
     assert!(
-        check(with(json!({"requestsPerTarget": 500, "loadBalancerArn": LB, "targetGroupArn": TG})))
-            .is_ok()
+        check(with(
+            json!({"requestsPerTarget": 500, "loadBalancerArn": LB, "targetGroupArn": TG})
+        ))
+        .is_ok()
     );
 }
 
@@ -102,7 +105,12 @@ fn counts_and_targets_are_bounded_by_the_schema_ranges() {
         with(json!({"scaleInCooldownSeconds": 90000})),
         "scaleInCooldownSeconds",
     );
-    assert!(check(with(json!({"cpuTarget": 100, "scaleOutCooldownSeconds": 0}))).is_ok());
+    assert!(
+        check(with(
+            json!({"cpuTarget": 100, "scaleOutCooldownSeconds": 0})
+        ))
+        .is_ok()
+    );
 }
 
 #[test]
@@ -127,8 +135,14 @@ fn requests_per_target_needs_both_arns_of_the_right_form() {
     );
     assert!(f.reason.contains("targetGroupArn"), "{}", f.reason);
 
-    let nlb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/50dc6c495c0c9188";
-    for bad in [nlb, "web", TG, "arn:aws:ecs:us-east-1:123456789012:loadbalancer/app/web/1"] {
+    let nlb =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/web/50dc6c495c0c9188";
+    for bad in [
+        nlb,
+        "web",
+        TG,
+        "arn:aws:ecs:us-east-1:123456789012:loadbalancer/app/web/1",
+    ] {
         let f = failure_on(
             with(json!({"requestsPerTarget": 100, "loadBalancerArn": bad, "targetGroupArn": TG})),
             "loadBalancerArn",
@@ -139,7 +153,11 @@ fn requests_per_target_needs_both_arns_of_the_right_form() {
             f.reason
         );
     }
-    for bad in [LB, "api", "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api"] {
+    for bad in [
+        LB,
+        "api",
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api",
+    ] {
         let f = failure_on(
             with(json!({"requestsPerTarget": 100, "loadBalancerArn": LB, "targetGroupArn": bad})),
             "targetGroupArn",
@@ -148,7 +166,9 @@ fn requests_per_target_needs_both_arns_of_the_right_form() {
     }
     let other_region = TG.replace("us-east-1", "eu-west-1");
     let f = failure_on(
-        with(json!({"requestsPerTarget": 100, "loadBalancerArn": LB, "targetGroupArn": other_region})),
+        with(
+            json!({"requestsPerTarget": 100, "loadBalancerArn": LB, "targetGroupArn": other_region}),
+        ),
         "targetGroupArn",
     );
     assert!(f.reason.contains("different regions"), "{}", f.reason);
@@ -204,7 +224,10 @@ fn changes_update_in_place_and_a_new_service_replaces() {
         },
     );
     assert!(!same.has_changes());
-    let bounds = check(with(json!({"minCount": 3, "maxCount": 10, "cpuTarget": 50}))).unwrap();
+    let bounds = check(with(
+        json!({"minCount": 3, "maxCount": 10, "cpuTarget": 50}),
+    ))
+    .unwrap();
     let d = DynResource::diff(
         &ServiceScaling,
         &DiffInput {
@@ -285,8 +308,22 @@ fn read_back_equals_the_inputs_with_aws_defaults_spelled_out() {
     let inputs = typed(with(json!({"memoryTarget": 75})));
     // AWS reports the default cooldowns and scale-in flag; the program gave none.
     let policies = [
-        policy("cpu-target-tracking", "ECSServiceAverageCPUUtilization", None, 60.0, Some((300, 300)), Some(false)),
-        policy("memory-target-tracking", "ECSServiceAverageMemoryUtilization", None, 75.0, None, None),
+        policy(
+            "cpu-target-tracking",
+            "ECSServiceAverageCPUUtilization",
+            None,
+            60.0,
+            Some((300, 300)),
+            Some(false),
+        ),
+        policy(
+            "memory-target-tracking",
+            "ECSServiceAverageMemoryUtilization",
+            None,
+            75.0,
+            None,
+            None,
+        ),
     ];
     let (read, arns) = inputs_from_aws(&target(2, 6), &policies, Some(&inputs)).unwrap();
     assert_eq!(read, inputs);
@@ -322,10 +359,19 @@ fn read_back_of_a_requests_policy_keeps_or_rebuilds_the_arns() {
 
 #[test]
 fn drift_behind_pulumis_back_shows_as_a_difference() {
-    let inputs = typed(with(json!({"memoryTarget": 75, "scaleOutCooldownSeconds": 60})));
+    let inputs = typed(with(
+        json!({"memoryTarget": 75, "scaleOutCooldownSeconds": 60}),
+    ));
     let policies = [
         // Someone set the CPU policy's cooldown to 30 and deleted the memory policy.
-        policy("cpu-target-tracking", "ECSServiceAverageCPUUtilization", None, 60.0, Some((300, 30)), None),
+        policy(
+            "cpu-target-tracking",
+            "ECSServiceAverageCPUUtilization",
+            None,
+            60.0,
+            Some((300, 30)),
+            None,
+        ),
     ];
     let (read, arns) = inputs_from_aws(&target(2, 9), &policies, Some(&inputs)).unwrap();
     assert_eq!(read.max_count, 9);
@@ -337,8 +383,22 @@ fn drift_behind_pulumis_back_shows_as_a_difference() {
 #[test]
 fn policies_not_of_this_resource_are_left_out_and_imported_names_are_kept() {
     let policies = [
-        policy("custom-cpu", "ECSServiceAverageCPUUtilization", None, 55.0, None, None),
-        policy("hi-res", "ECSServiceAverageCPUUtilizationHighResolution", None, 10.0, None, None),
+        policy(
+            "custom-cpu",
+            "ECSServiceAverageCPUUtilization",
+            None,
+            55.0,
+            None,
+            None,
+        ),
+        policy(
+            "hi-res",
+            "ECSServiceAverageCPUUtilizationHighResolution",
+            None,
+            10.0,
+            None,
+            None,
+        ),
     ];
     let (read, arns) = inputs_from_aws(&target(1, 2), &policies, None).unwrap();
     assert_eq!(read.cpu_target, Some(55));

@@ -65,13 +65,18 @@ fn validate_load_balancing(i: &ServiceScalingInputs, failures: &mut Vec<CheckFai
     let lb = i.load_balancer_arn.as_deref().filter(|a| is_known(a));
     let tg = i.target_group_arn.as_deref().filter(|a| is_known(a));
     match lb {
-        Some(arn) if alb_label_part(arn).is_none() || !validate::is_arn_of(arn, "elasticloadbalancing") => fail(
-            failures,
-            "loadBalancerArn",
-            format!(
-                "`{arn}` is not an application load balancer ARN: use `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>` (requests per target are counted by application load balancers only)"
-            ),
-        ),
+        Some(arn)
+            if alb_label_part(arn).is_none()
+                || !validate::is_arn_of(arn, "elasticloadbalancing") =>
+        {
+            fail(
+                failures,
+                "loadBalancerArn",
+                format!(
+                    "`{arn}` is not an application load balancer ARN: use `arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>` (requests per target are counted by application load balancers only)"
+                ),
+            )
+        }
         None if wants_requests && i.load_balancer_arn.is_none() => fail(
             failures,
             "loadBalancerArn",
@@ -83,13 +88,18 @@ fn validate_load_balancing(i: &ServiceScalingInputs, failures: &mut Vec<CheckFai
         _ => {}
     }
     match tg {
-        Some(arn) if target_group_label_part(arn).is_none() || !validate::is_arn_of(arn, "elasticloadbalancing") => fail(
-            failures,
-            "targetGroupArn",
-            format!(
-                "`{arn}` is not a target group ARN: use `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`"
-            ),
-        ),
+        Some(arn)
+            if target_group_label_part(arn).is_none()
+                || !validate::is_arn_of(arn, "elasticloadbalancing") =>
+        {
+            fail(
+                failures,
+                "targetGroupArn",
+                format!(
+                    "`{arn}` is not a target group ARN: use `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`"
+                ),
+            )
+        }
         None if wants_requests && i.target_group_arn.is_none() => fail(
             failures,
             "targetGroupArn",
@@ -103,7 +113,10 @@ fn validate_load_balancing(i: &ServiceScalingInputs, failures: &mut Vec<CheckFai
     if let (Some(lb), Some(tg)) = (lb, tg)
         && resource_label(lb, tg).is_some()
     {
-        let scope = |arn: &str| crate::aws::appautoscaling::arn_scope(arn).map(|(p, r, a)| (p.to_string(), r.to_string(), a.to_string()));
+        let scope = |arn: &str| {
+            crate::aws::appautoscaling::arn_scope(arn)
+                .map(|(p, r, a)| (p.to_string(), r.to_string(), a.to_string()))
+        };
         if scope(lb) != scope(tg) {
             fail(
                 failures,
