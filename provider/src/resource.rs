@@ -669,6 +669,17 @@ mod tests {
         assert_eq!(checked["parent"], json!(UNKNOWN));
     }
 
+    /// A stand-in the check refuses (no old value to stand in) must not drop the defaults: a
+    /// kept auto-name missing from the checked inputs would read as a replacement.
+    #[test]
+    fn a_refused_stand_in_keeps_computed_defaults() {
+        let olds = widget_check(json!({"parent": "p"}), None, b"seed").unwrap();
+        let news = json!({"parent": "p", "placement": {"zones": UNKNOWN, "spread": 2}});
+        let checked = widget_check(news, Some(olds.clone()), b"other seed").unwrap();
+        assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
+        assert_eq!(checked["placement"]["zones"], json!(UNKNOWN));
+    }
+
     #[test]
     fn misspelt_properties_name_the_valid_ones() {
         let failures = widget_check(json!({"parent": "p", "sise": 1}), None, b"seed").unwrap_err();
