@@ -627,9 +627,9 @@ fn not_ours(o: &Old, m: &Migration) -> (String, String) {
     let config = |key: &str| m.config.contains_key(&format!("{PROJECT}:{key}"));
     match (o.module.as_str(), o.kind.as_str()) {
         ("iam", _) => (
-            format!("{kind} is not a resource of this provider yet"),
+            format!("{kind} is not imported by the migration"),
             format!(
-                "left alone: it stays in AWS and in no stack's state once the old stack's state is dropped; the task definition keeps using it by ARN{} (`{}`). Do not delete it. Adopt it when the provider manages IAM roles.",
+                "left alone: it stays in AWS and in no stack's state once the old stack's state is dropped; the task definition keeps using it by ARN{} (`{}`). Do not delete it while tasks use it. Without executionRoleArn / taskRoleArn the stack creates its own roles (`fargate:iam:Role`) and the tasks move to them on the next rollout.",
                 if config("executionRoleArn") || config("taskRoleArn") {
                     " (executionRoleArn / taskRoleArn in the stack file)"
                 } else {
@@ -639,21 +639,21 @@ fn not_ours(o: &Old, m: &Migration) -> (String, String) {
             ),
         ),
         ("cloudwatch", "LogGroup") => (
-            format!("{kind} is not a resource of this provider yet"),
+            format!("{kind} is not imported by the migration"),
             format!(
-                "left alone, with its retention; the stack file's `logGroup` names it, so the tasks keep logging there (`{}`). Adopt it when the provider manages log groups.",
+                "the stack declares its log group (`fargate:logs:LogGroup` `api`, named by the stack file's `logGroup`): import this one into the new stack before the first `up` (`pulumi import fargate:logs:LogGroup api {}`), which would otherwise fail creating a group of the same name.",
                 o.id
             ),
         ),
         ("ecr", _) => (
-            format!("{kind} is not a resource of this provider yet"),
+            format!("{kind} is not imported by the migration"),
             format!(
-                "left alone with its images; `imageRepository` in the stack file points at it (`{}`).",
+                "left alone with its images; `imageRepository` in the stack file points at it (`{}`). The one stack that owns the repository (`ownsImageRepository: true`, production) adopts it with `pulumi import fargate:ecr:Repository api <name>`.",
                 o.id
             ),
         ),
         ("appautoscaling", _) => (
-            format!("{kind} is not a resource of this provider yet"),
+            format!("{kind} is not imported by the migration"),
             format!(
                 "left alone: it addresses the service by `service/<cluster>/<name>`, which the switch keeps, so it keeps scaling it; `desiredCountManagedByAutoscaler: true` is set so `pulumi up` never resets the count (`{}`).",
                 o.id

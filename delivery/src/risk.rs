@@ -15,6 +15,9 @@ pub const LOAD_BALANCER: &str = "fargate:lb:LoadBalancer";
 pub const LISTENER: &str = "fargate:lb:Listener";
 pub const TARGET_GROUP: &str = "fargate:lb:TargetGroup";
 pub const SECURITY_GROUP: &str = "fargate:ec2:SecurityGroup";
+pub const ROLE: &str = "fargate:iam:Role";
+pub const LOG_GROUP: &str = "fargate:logs:LogGroup";
+pub const REPOSITORY: &str = "fargate:ecr:Repository";
 
 /// Service properties whose change makes ECS start a new deployment (new tasks replace the
 /// running ones). `desiredCount` only scales; tags and deployment settings start nothing.
@@ -104,6 +107,28 @@ fn step_risks(step: &Step) -> Vec<String> {
         (SECURITY_GROUP, Category::Replace | Category::Delete) => risks.push(format!(
             "{who} is {}: tasks and load balancers in it lose their rules until they are \
              attached to the new group.",
+            verb(step.category)
+        )),
+        // Running tasks hold the old role's credentials (and ECS starts tasks with the old
+        // role on a rollback); once it is gone they fail their AWS calls, image pulls and
+        // secret reads.
+        (ROLE, Category::Replace | Category::Delete) => risks.push(format!(
+            "{who} is {}: tasks still running with the old role (or started with it by a \
+             rollback) lose its permissions when it is deleted, so image pulls, secret reads \
+             and the API's own AWS calls fail until every task runs with the new role.",
+            verb(step.category)
+        )),
+        // The awslogs driver blocks the container's output by default when it cannot write,
+        // and a task whose group is missing does not start.
+        (LOG_GROUP, Category::Replace | Category::Delete) => risks.push(format!(
+            "{who} is {}: its log events are deleted with it, and tasks still writing to it \
+             (or started with the old task definition) fail to start or stall on logging until \
+             every task uses the new group.",
+            verb(step.category)
+        )),
+        (REPOSITORY, Category::Replace | Category::Delete) => risks.push(format!(
+            "{who} is {}: its images are deleted with it, so no task can start (new \
+             deployments, scaling out, replacing a failed task) until images are pushed again.",
             verb(step.category)
         )),
         _ => {}
@@ -360,6 +385,11 @@ mod tests {
             (TARGET_GROUP, Category::Delete, "requests fail"),
             (CLUSTER, Category::Replace, "cannot move services"),
             (SECURITY_GROUP, Category::Replace, "lose their rules"),
+            (ROLE, Category::Replace, "lose its permissions"),
+            (ROLE, Category::Delete, "lose its permissions"),
+            (LOG_GROUP, Category::Replace, "log events are deleted"),
+            (LOG_GROUP, Category::Delete, "log events are deleted"),
+            (REPOSITORY, Category::Delete, "no task can start"),
         ] {
             let s = step(ty, category, &[], json!({}), json!({}));
             let risks = downtime_risks(&[&s]);
@@ -373,6 +403,12 @@ mod tests {
             (LOAD_BALANCER, Category::Create),
             (CLUSTER, Category::Update),
             ("fargate:ecs:TaskDefinition", Category::Delete),
+            // Policies change in place: the same role, no task restarts.
+            (ROLE, Category::Update),
+            (ROLE, Category::Create),
+            (LOG_GROUP, Category::Create),
+            (REPOSITORY, Category::Update),
+            ("fargate:appautoscaling:ServiceScaling", Category::Delete),
         ] {
             let s = step(ty, category, &["x"], json!({}), json!({}));
             assert_eq!(
@@ -381,6 +417,31 @@ mod tests {
                 "{ty} {category:?}"
             );
         }
+    }
+
+    /// A retention change updates the group in place: no risk; a new name replaces it: a risk.
+    #[test]
+    fn log_retention_changes_are_not_risks_but_a_new_group_is() {
+        let retention = step(
+            LOG_GROUP,
+            Category::Update,
+            &["retentionInDays"],
+            json!({"name": "/ecs/api", "retentionInDays": 30}),
+            json!({"name": "/ecs/api", "retentionInDays": 90}),
+        );
+        assert_eq!(downtime_risks(&[&retention]), Vec::<String>::new());
+        let renamed = step(
+            LOG_GROUP,
+            Category::Replace,
+            &["name"],
+            json!({"name": "/ecs/api"}),
+            json!({"name": "/ecs/api-2"}),
+        );
+        let risks = downtime_risks(&[&renamed]);
+        assert!(
+            risks.len() == 1 && risks[0].starts_with("`api` (fargate:logs:LogGroup) is replaced"),
+            "{risks:?}"
+        );
     }
 
     #[test]

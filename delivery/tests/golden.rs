@@ -156,6 +156,23 @@ fn real_replacements_and_deletions_are_called_out() {
     );
 }
 
+/// On the stack program's real previews: a log retention change updates the group in place and
+/// is no risk; a new log group name replaces it, which is.
+#[test]
+fn log_group_rules_on_real_previews() {
+    let retention = render(&[(None, fixture("sotex-stack-log-retention"))]);
+    assert!(
+        retention.contains("**Downtime risk:** none found."),
+        "{retention}"
+    );
+    assert!(retention.contains("retentionInDays"), "{retention}");
+    let renamed = render(&[(None, fixture("sotex-stack-log-group"))]);
+    assert!(
+        renamed.contains("`api` (fargate:logs:LogGroup) is replaced"),
+        "{renamed}"
+    );
+}
+
 #[test]
 fn real_rollout_estimates() {
     let image = render(&[(None, fixture("service-image"))]);

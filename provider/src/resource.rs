@@ -330,14 +330,35 @@ fn check_with_unknowns<R: Resource>(
         }
     };
     let placeheld = with_placeholders::<R::Inputs>(&news, olds.as_ref(), &pending);
-    let typed: R::Inputs = match parse(placeheld) {
+    let typed: R::Inputs = match parse(placeheld.clone()) {
         Ok(t) => t,
         Err(failures) => return about_known(failures),
     };
     let olds: Option<R::Inputs> = olds.and_then(|o| parse(o).ok());
     let checked = match check_typed(resource, typed, olds.as_ref(), ctx) {
         Ok(checked) => to_json(&checked),
-        Err(failures) => return about_known(failures),
+        Err(failures) => {
+            // Only a stand-in was refused (e.g. an unknown role ARN with no old value): check
+            // again without those stand-ins, so the defaults (auto-names) still come out as at
+            // `up`; returned unchecked, a kept auto-name would read as removed and replace.
+            let refused: BTreeSet<String> = failures
+                .iter()
+                .map(|f| top_level_key(&f.property).to_string())
+                .collect();
+            let retry = about_known(failures).and_then(|_| {
+                let mut without = placeheld;
+                if let Some(m) = without.as_object_mut() {
+                    m.retain(|k, _| !refused.contains(k));
+                }
+                let typed: R::Inputs = parse(without).map_err(|_| Vec::new())?;
+                check_typed(resource, typed, olds.as_ref(), ctx).map_err(|_| Vec::new())
+            });
+            match retry {
+                Ok(checked) => to_json(&checked),
+                Err(failures) if failures.is_empty() => return Ok(news.clone()),
+                Err(failures) => return Err(failures),
+            }
+        }
     };
     // Keep unknowns as the engine sent them; take everything known from the checked form.
     let mut merged = news.clone();
@@ -655,6 +676,17 @@ mod tests {
         let checked = widget_check(news, Some(olds.clone()), b"other seed").unwrap();
         assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
         assert_eq!(checked["parent"], json!(UNKNOWN));
+    }
+
+    /// A stand-in the check refuses (no old value to stand in) must not drop the defaults: a
+    /// kept auto-name missing from the checked inputs would read as a replacement.
+    #[test]
+    fn a_refused_stand_in_keeps_computed_defaults() {
+        let olds = widget_check(json!({"parent": "p"}), None, b"seed").unwrap();
+        let news = json!({"parent": "p", "placement": {"zones": UNKNOWN, "spread": 2}});
+        let checked = widget_check(news, Some(olds.clone()), b"other seed").unwrap();
+        assert_eq!(checked["name"], olds["name"], "the auto-name is kept");
+        assert_eq!(checked["placement"]["zones"], json!(UNKNOWN));
     }
 
     #[test]

@@ -500,8 +500,8 @@ fn program_cs_stack_moves_to_the_rust_program_without_replacing_anything() {
     );
     // ... and pass the migrated values.
     project.config_set("containerPort", "8080");
-    let (passed, gate, _) = gate(&mut project, "preview.json");
-    assert!(passed, "the gate refused:\n{gate}");
+    let (passed, gate, refused) = gate(&mut project, "preview.json");
+    assert!(passed, "the gate refused:\n{gate}\n{refused}");
     assert!(
         gate.contains("new (not imported): create service (fargate:ec2:SecurityGroup)"),
         "{gate}"

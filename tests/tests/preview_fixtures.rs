@@ -141,6 +141,13 @@ const SOTEX_STACK: Program = Program {
             )],
         ),
         Change::Config("desired-count", &[("desiredCount", "2")]),
+        // Retention updates the log group in place: no downtime risk.
+        Change::Config("log-retention", &[("logRetentionDays", "90")]),
+        // A new log group name replaces the group: a downtime risk.
+        Change::Config(
+            "log-group",
+            &[("logGroup", "/ecs/sotex-box-backend/staging-v2")],
+        ),
         // A new container port: the target group is replaced, listener and rules follow.
         Change::Config("port", &[("containerPort", "8081")]),
     ],

@@ -1,22 +1,35 @@
 //! The Sotex-box backend stack program (`sotex-stack`) with the repository's own
 //! `Pulumi.staging.yaml`, through the real `pulumi` CLI against moto: the whole stack previewed,
-//! created, checked in moto, changed by editing only the image tag or only the desired count,
-//! its secret never in plaintext, bad stack YAML refused at preview, destroyed.
+//! created on an empty account (roles and log group included), checked in moto, changed by
+//! editing only the image tag or only the desired count, its secret never in plaintext, bad
+//! stack YAML refused at preview, destroyed. And `Pulumi.production.yaml`: the image repository
+//! it owns, its autoscaling, and an image rollout after a scale-out that keeps the count.
 
 use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
 
 use aws_sdk_ecs::types::TaskDefinitionStatus;
 use fargate_e2e::{
     AwsRecorder, EcsProbe, Moto, Preview, PulumiProject, default_network, ec2_query, elbv2_query,
-    exported_resources, xml_values,
+    exported_resources, iam_query, xml_values,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The secret part of `sotex-backend:environment.SENTRY_DSN` in the repository's
 /// `Pulumi.staging.yaml` (encrypted there with the local emulator passphrase).
 const SECRET_PART: &str = "f3a9c1d27e5b4a8c";
 
-const EVERY_RESOURCE: [(&str, &str); 11] = [
+/// The one secret of `Pulumi.staging.yaml`'s `secrets`.
+const STAGING_SECRET_ARN: &str =
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:sotex/staging/db-AbCdEf";
+const EXECUTION_POLICY: &str =
+    "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
+
+const EVERY_RESOURCE: [(&str, &str); 14] = [
+    ("fargate:iam:Role", "api-execution"),
+    ("fargate:iam:Role", "api-task"),
+    ("fargate:logs:LogGroup", "api"),
     ("fargate:ec2:SecurityGroup", "alb"),
     ("fargate:ec2:SecurityGroup", "service"),
     ("fargate:lb:LoadBalancer", "api"),
@@ -159,6 +172,7 @@ fn staging_stack_lifecycle() {
             .iter()
             .all(|s| network.subnet_ids.contains(s))
     );
+    let roles = check_roles_and_logs(&moto, &task_definition);
 
     // A no-change preview changes nothing; with the network discovered it only reads it.
     recorder.clear();
@@ -292,6 +306,293 @@ fn staging_stack_lifecycle() {
         "groupName",
     );
     assert_eq!(groups, ["default"], "only the VPC's default group is left");
+    for role in roles {
+        assert!(
+            iam_query(moto.addr(), "GetRole", &[("RoleName", &role)])
+                .is_err_and(|e| e.contains("NoSuchEntity")),
+            "role {role} left behind"
+        );
+    }
+    assert_eq!(
+        log_groups(moto.addr(), "/ecs/sotex-box-backend/"),
+        Vec::<Value>::new()
+    );
+}
+
+/// The roles and the log group the stack made on the empty account: the execution role has
+/// AWS's execution policy and reads exactly the configured secret, the task role may do
+/// nothing, the container logs to the group (30 days) the stack made. The roles' names.
+fn check_roles_and_logs(
+    moto: &Moto,
+    task_definition: &aws_sdk_ecs::types::TaskDefinition,
+) -> Vec<String> {
+    let name_of = |arn: Option<&str>| {
+        let arn = arn.expect("the task definition names the role");
+        arn.rsplit('/').next().unwrap().to_string()
+    };
+    let execution = name_of(task_definition.execution_role_arn());
+    let task = name_of(task_definition.task_role_arn());
+    assert_eq!(
+        attached(moto, &execution),
+        [EXECUTION_POLICY],
+        "execution role policies"
+    );
+    assert_eq!(inline_names(moto, &execution), ["read-secrets"]);
+    let document = inline_document(moto, &execution, "read-secrets");
+    let statements: Vec<Value> = match &document["Statement"] {
+        Value::Array(items) => items.clone(),
+        one => vec![one.clone()],
+    };
+    let strings = |v: &Value| -> BTreeSet<String> {
+        match v {
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().unwrap().to_string())
+                .collect(),
+            Value::String(one) => BTreeSet::from([one.clone()]),
+            other => panic!("{other}"),
+        }
+    };
+    let granted: BTreeSet<(String, String)> = statements
+        .iter()
+        .flat_map(|st| {
+            assert_eq!(st["Effect"], "Allow", "{document}");
+            let resources = strings(&st["Resource"]);
+            strings(&st["Action"])
+                .into_iter()
+                .flat_map(move |a| resources.clone().into_iter().map(move |r| (a.clone(), r)))
+        })
+        .collect();
+    // The stack's own parameter (the `secure:` SENTRY_DSN), as the container names it.
+    let parameter_arn = task_definition.container_definitions()[0]
+        .secrets()
+        .iter()
+        .find(|secret| secret.name() == "SENTRY_DSN")
+        .map(|secret| secret.value_from().to_string())
+        .expect("SENTRY_DSN among the container's secrets");
+    assert_eq!(
+        granted,
+        BTreeSet::from([
+            (
+                "secretsmanager:GetSecretValue".to_string(),
+                STAGING_SECRET_ARN.to_string()
+            ),
+            ("ssm:GetParameters".to_string(), parameter_arn),
+        ]),
+        "the execution role reads exactly the container's secrets: {document}"
+    );
+    assert_eq!(attached(moto, &task), Vec::<String>::new(), "task role");
+    assert_eq!(inline_names(moto, &task), Vec::<String>::new(), "task role");
+
+    let groups = log_groups(moto.addr(), "/ecs/sotex-box-backend/staging");
+    assert_eq!(groups.len(), 1, "{groups:?}");
+    assert_eq!(groups[0]["retentionInDays"], 30, "{groups:?}");
+    let options = task_definition.container_definitions()[0]
+        .log_configuration()
+        .and_then(|l| l.options())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        options.get("awslogs-group").map(String::as_str),
+        Some("/ecs/sotex-box-backend/staging")
+    );
+    assert!(
+        !options.contains_key("awslogs-create-group"),
+        "the driver creates no group: {options:?}"
+    );
+    vec![execution, task]
+}
+
+/// The production stack as committed (owning the image repository, scaling 3 to 10 tasks on
+/// CPU): created on an empty moto that runs 3 tasks per service; the repository is protected
+/// and its URL exported; the scalable target and its CPU policy have the file's bounds. Then
+/// the autoscaler scales out (simulated: the count set in ECS), the image tag changes: the
+/// new revision rolls out, the count stays, and nothing is left to change.
+#[test]
+fn production_stack_scales() {
+    let moto = Moto::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "3")]);
+    let ecs = EcsProbe::new(&moto.url());
+    let mut project = PulumiProject::sotex_stack("production", &moto.url());
+    project.config_set("fargate:region", "us-east-1");
+    project.up();
+    let outputs = project.stack_output_json();
+
+    // The repository: created, protected, its URL exported and used for the image.
+    let url = out(&outputs, "imageRepositoryUrl");
+    assert!(url.ends_with("/sotex-box-api"), "{url}");
+    assert_eq!(out(&outputs, "image"), format!("{url}:2026.11.20-a41d9e0"));
+    let repositories = aws_json(
+        moto.addr(),
+        "ecr",
+        "AmazonEC2ContainerRegistry_V20150921.DescribeRepositories",
+        json!({"repositoryNames": ["sotex-box-api"]}),
+    )
+    .unwrap();
+    assert_eq!(
+        repositories["repositories"][0]["repositoryUri"], url,
+        "{repositories}"
+    );
+    let export = project.stack_export();
+    let repository = &exported_resources(&export, "fargate:ecr:Repository")[0];
+    assert_eq!(repository["protect"], true, "{repository}");
+
+    // The scaling: the service's count between 3 and 10, tracking 70 % CPU.
+    let cluster = out(&outputs, "clusterName");
+    let service_name = out(&outputs, "serviceName");
+    let resource_id = format!("service/{cluster}/{service_name}");
+    let targets = aws_json(
+        moto.addr(),
+        "application-autoscaling",
+        "AnyScaleFrontendService.DescribeScalableTargets",
+        json!({"ServiceNamespace": "ecs", "ResourceIds": [resource_id]}),
+    )
+    .unwrap();
+    let target = &targets["ScalableTargets"][0];
+    assert_eq!(
+        (&target["MinCapacity"], &target["MaxCapacity"]),
+        (&json!(3), &json!(10)),
+        "{targets}"
+    );
+    assert_eq!(target["ScalableDimension"], "ecs:service:DesiredCount");
+    let policies = aws_json(
+        moto.addr(),
+        "application-autoscaling",
+        "AnyScaleFrontendService.DescribeScalingPolicies",
+        json!({"ServiceNamespace": "ecs", "ResourceId": resource_id}),
+    )
+    .unwrap();
+    let policies = policies["ScalingPolicies"].as_array().unwrap().clone();
+    assert_eq!(policies.len(), 1, "{policies:?}");
+    let tracking = &policies[0]["TargetTrackingScalingPolicyConfiguration"];
+    assert_eq!(tracking["TargetValue"].as_f64(), Some(70.0), "{policies:?}");
+    assert_eq!(
+        tracking["PredefinedMetricSpecification"]["PredefinedMetricType"],
+        "ECSServiceAverageCPUUtilization"
+    );
+    let service = ecs.describe_service(&cluster, &service_name).unwrap();
+    assert_eq!(service.desired_count(), 3);
+
+    // The autoscaler scales out; the stack does not see it as a change.
+    ecs.block_on(
+        ecs.client()
+            .update_service()
+            .cluster(&cluster)
+            .service(&service_name)
+            .desired_count(5)
+            .send(),
+    )
+    .unwrap();
+    project.preview_expect_no_changes();
+
+    // A new image: a new revision rolls out, the scaled-out count stays.
+    let before = out(&outputs, "taskDefinitionRevision");
+    project.config_set("imageTag", "2026.11.28-77e01bd");
+    project.up();
+    let outputs = project.stack_output_json();
+    assert_ne!(out(&outputs, "taskDefinitionRevision"), before);
+    let service = ecs.describe_service(&cluster, &service_name).unwrap();
+    assert_eq!(
+        service.task_definition(),
+        Some(out(&outputs, "taskDefinitionArn").as_str())
+    );
+    assert_eq!(service.desired_count(), 5, "the scaled-out count stays");
+    project.preview_expect_no_changes();
+}
+
+fn iam(moto: &Moto, action: &str, params: &[(&str, &str)]) -> String {
+    iam_query(moto.addr(), action, params).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn attached(moto: &Moto, role: &str) -> Vec<String> {
+    let mut arns = xml_values(
+        &iam(moto, "ListAttachedRolePolicies", &[("RoleName", role)]),
+        "PolicyArn",
+    );
+    arns.sort();
+    arns
+}
+
+fn inline_names(moto: &Moto, role: &str) -> Vec<String> {
+    let mut names = xml_values(
+        &iam(moto, "ListRolePolicies", &[("RoleName", role)]),
+        "member",
+    );
+    names.sort();
+    names
+}
+
+/// An inline policy's document: IAM answers it URL-encoded inside XML.
+fn inline_document(moto: &Moto, role: &str, policy: &str) -> Value {
+    let xml = iam(
+        moto,
+        "GetRolePolicy",
+        &[("RoleName", role), ("PolicyName", policy)],
+    );
+    let text = xml_values(&xml, "PolicyDocument")
+        .pop()
+        .unwrap_or_else(|| panic!("no PolicyDocument: {xml}"));
+    let text = text
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    serde_json::from_str(&url_decoded(&text)).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+fn url_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// The log groups whose names start with `prefix`, as CloudWatch Logs describes them.
+fn log_groups(moto: SocketAddr, prefix: &str) -> Vec<Value> {
+    let answer = aws_json(
+        moto,
+        "logs",
+        "Logs_20140328.DescribeLogGroups",
+        json!({"logGroupNamePrefix": prefix}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    answer["logGroups"].as_array().cloned().unwrap_or_default()
+}
+
+/// One call of an AWS JSON-protocol API (`X-Amz-Target`) on moto, which routes by the
+/// credential scope's service and checks no signature.
+fn aws_json(moto: SocketAddr, service: &str, target: &str, body: Value) -> Result<Value, String> {
+    let body = body.to_string();
+    let request = format!(
+        "POST / HTTP/1.0\r\nHost: {moto}\r\n\
+         Content-Type: application/x-amz-json-1.1\r\nX-Amz-Target: {target}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let fail = |e: std::io::Error| format!("{target} to moto at {moto}: {e}");
+    let mut stream = TcpStream::connect(moto).map_err(fail)?;
+    stream.write_all(request.as_bytes()).map_err(fail)?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).map_err(fail)?;
+    let response = String::from_utf8_lossy(&raw).into_owned();
+    let (head, json) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+        return Err(format!("{target}: {response}"));
+    }
+    serde_json::from_str(json).map_err(|e| format!("{target}: {e}: {json}"))
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -497,6 +798,52 @@ pub const BAD_STACK_YAML: &[(&str, &str, &str)] = &[
         "{\"aws:owner\": me}",
         "config key `sotex-backend:tags` in Pulumi.staging.yaml: tag key `aws:owner` is not valid: 1 to 128 characters, not starting with `aws:` (reserved by AWS)",
     ),
+    // The keys of the stack's own roles, log group, repository and autoscaling.
+    (
+        "logRetentionDays",
+        "10",
+        "config key `sotex-backend:logRetentionDays` in Pulumi.staging.yaml: `10` is not valid: one of CloudWatch Logs' retention periods in days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
+    ),
+    (
+        "maxCount",
+        "\"0\"",
+        "config key `sotex-backend:maxCount` in Pulumi.staging.yaml: `0` is not valid: a whole number of tasks from 1 to 5000 (ECS's limit per service)",
+    ),
+    (
+        "cpuTarget",
+        "101",
+        "config key `sotex-backend:cpuTarget` in Pulumi.staging.yaml: `101` is not valid: a whole percentage of CPU utilisation from 1 to 100 (e.g. 70)",
+    ),
+    (
+        "requestsPerTarget",
+        "0",
+        "config key `sotex-backend:requestsPerTarget` in Pulumi.staging.yaml: `0` is not valid: a whole number of requests per task and minute from 1 to 1000000",
+    ),
+    (
+        "scaleOutCooldownSeconds",
+        "\"-1\"",
+        "config key `sotex-backend:scaleOutCooldownSeconds` in Pulumi.staging.yaml: `-1` is not valid: a whole number of seconds from 0 to 86400 (one day)",
+    ),
+    (
+        "ownsImageRepository",
+        "maybe",
+        "config key `sotex-backend:ownsImageRepository` in Pulumi.staging.yaml: `maybe` is not valid: `true` or `false`",
+    ),
+    (
+        "imageRepositoryName",
+        "Sotex-Box-API",
+        "config key `sotex-backend:imageRepositoryName` in Pulumi.staging.yaml: `Sotex-Box-API` is not valid: an ECR repository name: 2 to 256 lowercase letters, digits and `.`, `_`, `-` or `/` between them (e.g. `sotex-box-api`) (repository names are lowercase: `sotex-box-api`)",
+    ),
+    (
+        "taskRolePolicyArns",
+        "[AmazonS3ReadOnlyAccess]",
+        "config key `sotex-backend:taskRolePolicyArns` in Pulumi.staging.yaml: `AmazonS3ReadOnlyAccess` is not valid: a managed IAM policy ARN, e.g. `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess` or `arn:aws:iam::123456789012:policy/sotex-api`",
+    ),
+    (
+        "secretsKmsKeyArn",
+        "alias/sotex",
+        "config key `sotex-backend:secretsKmsKeyArn` in Pulumi.staging.yaml: `alias/sotex` is not valid: a KMS key ARN (not an alias: IAM grants decryption by key), e.g. `arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`",
+    ),
     // Unknown keys in our namespace.
     (
         "desiredCont",
@@ -524,7 +871,36 @@ pub const BAD_STACK_YAML: &[(&str, &str, &str)] = &[
         "{ConnectionStrings__Default: x}",
         "config key `sotex-backend:secrets.ConnectionStrings__Default` in Pulumi.staging.yaml: `ConnectionStrings__Default` is also in `sotex-backend:environment`; a variable is either plain or a secret",
     ),
+    (
+        "minCount",
+        "\"2\"",
+        "config key `sotex-backend:minCount` in Pulumi.staging.yaml: applies only with autoscaling, which `sotex-backend:maxCount` turns on: set maxCount (the most tasks) or remove it",
+    ),
+    (
+        "maxCount",
+        "\"5\"",
+        "config key `sotex-backend:maxCount` in Pulumi.staging.yaml: `5` turns autoscaling on, which needs what to scale on: set `sotex-backend:cpuTarget` (percent CPU, e.g. 70) and/or `sotex-backend:requestsPerTarget` (requests per task and minute)",
+    ),
+    // Three keys at once (the value carries the other two lines).
+    (
+        "minCount",
+        MIN_ABOVE_MAX,
+        "config key `sotex-backend:minCount` in Pulumi.staging.yaml: `5` is not valid with maxCount 4: the fewest tasks must be at most the most, 4",
+    ),
+    (
+        "imageRepositoryName",
+        "sotex-box-api",
+        "config key `sotex-backend:imageRepositoryName` in Pulumi.staging.yaml: applies only to the stack that owns the image repository (`sotex-backend:ownsImageRepository: true`); the other stacks give its URL in imageRepository",
+    ),
+    (
+        "ownsImageRepository",
+        "\"true\"",
+        "config key `sotex-backend:imageRepository` in Pulumi.staging.yaml: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api` is not valid with ownsImageRepository true: this stack creates the repository and runs images from it; remove imageRepository (name the repository with imageRepositoryName)",
+    ),
 ];
+
+const MIN_ABOVE_MAX: &str =
+    "\"5\"\n  sotex-backend:maxCount: \"4\"\n  sotex-backend:cpuTarget: \"70\"";
 
 /// Whether a JSON Schema can tell the case is wrong (the rest are rules across keys).
 pub fn schema_can_tell(key: &str, value: &str) -> bool {
@@ -533,6 +909,11 @@ pub fn schema_can_tell(key: &str, value: &str) -> bool {
         ("memory", "4096")
             | ("maximumPercent", "\"100\"")
             | ("environment", "{ConnectionStrings__Default: x}")
+            | ("minCount", "\"2\"")
+            | ("maxCount", "\"5\"")
+            | ("minCount", MIN_ABOVE_MAX)
+            | ("imageRepositoryName", "sotex-box-api")
+            | ("ownsImageRepository", "\"true\"")
     )
 }
 
@@ -722,6 +1103,6 @@ fn stack_files_are_checked_against_their_schema() {
         misses.push(format!("missing imageTag:\n{report}"));
     }
     println!("only the program can judge: {program_only:?}");
-    assert_eq!(program_only.len(), 3, "{program_only:?}");
+    assert_eq!(program_only.len(), 8, "{program_only:?}");
     assert!(misses.is_empty(), "{}", misses.join("\n\n"));
 }

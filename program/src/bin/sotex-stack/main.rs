@@ -4,17 +4,25 @@
 //! network (from config, else `getNetwork`), least-privilege security groups (the ALB open on its
 //! listener ports to `allowedCidrs`; the tasks open only to the ALB, on the container port), the
 //! ALB, a target group with the API's health check, an HTTP listener (redirecting to HTTPS when
-//! a certificate is configured), the HTTPS listener, the cluster, the task definition and the
-//! service, which waits for its rollout to reach steady state.
+//! a certificate is configured), the HTTPS listener, the tasks' IAM roles, their log group, the
+//! image repository (in the one stack that owns it), the cluster, the task definition, the
+//! service, which waits for its rollout to reach steady state, and its autoscaling. Nothing but
+//! the certificate and DNS has to exist beforehand.
 //!
 //! One module per concern, in the order the resources depend on each other: `network` (VPC,
-//! subnets, security groups), `lb` (load balancer, target group, listeners), `service`
-//! (cluster, task definition, service) and `outputs` (the stack outputs).
+//! subnets, security groups), `lb` (load balancer, target group, listeners), `secrets` (an SSM
+//! parameter per secret variable), `roles`
+//! (execution and task roles), `logs` (the log group), `image` (the repository), `service`
+//! (cluster, task definition, service), `scaling` (autoscaling) and `outputs`.
 
+mod image;
 mod lb;
+mod logs;
 mod network;
 mod outputs;
 mod secrets;
+mod roles;
+mod scaling;
 mod service;
 mod settings;
 
@@ -50,8 +58,18 @@ async fn program(ctx: Context) -> Result<(), Error> {
     let groups = network::security_groups(&ctx, &s, &net, &tags);
     let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
     let secrets = secrets::secrets(&ctx, &s, &tags);
-    let app = service::service(&ctx, &s, &net, &groups, &routing, &secrets, &tags);
-    outputs::export(&ctx, &s, &routing, &app);
+    let roles = roles::roles(&ctx, &s, &secrets, &tags);
+    let log_group = logs::log_group(&ctx, &s, &tags);
+    let image = image::image(&ctx, &s, &tags);
+    let task = service::TaskInputs {
+        roles: &roles,
+        log_group_name: log_group.name.map(|n| n.unwrap_or_default()),
+        image: &image,
+        secrets: &secrets,
+    };
+    let app = service::service(&ctx, &s, &net, &groups, &routing, task, &tags);
+    let scaling = scaling::scaling(&ctx, &s, &routing, &app);
+    outputs::export(&ctx, &s, &routing, &app, &image, scaling.as_ref());
     Ok(())
 }
 

@@ -1,12 +1,22 @@
 //! The stack outputs: where the API answers, and what was deployed.
 
-use pulumi_rs::{Context, Output};
+use pulumi_rs::Context;
 
+use pulumi_rs::fargate::appautoscaling::ServiceScaling;
+
+use crate::image::Image;
 use crate::lb::Routing;
 use crate::service::App;
 use crate::settings::Settings;
 
-pub fn export(ctx: &Context, s: &Settings, routing: &Routing, app: &App) {
+pub fn export(
+    ctx: &Context,
+    s: &Settings,
+    routing: &Routing,
+    app: &App,
+    image: &Image,
+    scaling: Option<&ServiceScaling>,
+) {
     let scheme = if s.certificate_arn.is_some() {
         "https"
     } else {
@@ -20,5 +30,16 @@ pub fn export(ctx: &Context, s: &Settings, routing: &Routing, app: &App) {
     ctx.export("serviceName", &app.service.name);
     ctx.export("taskDefinitionArn", &app.task_definition.arn);
     ctx.export("taskDefinitionRevision", &app.task_definition.revision);
-    ctx.export("image", &Output::new(s.image()));
+    let tag = s.image_tag.clone();
+    ctx.export(
+        "image",
+        &image.repository_url.map(move |url| format!("{url}:{tag}")),
+    );
+    if image.repository.is_some() {
+        // The URL the other stacks set as `imageRepository`.
+        ctx.export("imageRepositoryUrl", &image.repository_url);
+    }
+    if let Some(scaling) = scaling {
+        ctx.export("scalingResourceId", &scaling.resource_id);
+    }
 }

@@ -97,10 +97,13 @@ pub fn secrets(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, Strin
 impl Secrets {
     /// ARNs of the stack's own parameters, for the execution role's policy (it must read them
     /// to start a task). Empty when no variable is secret.
-    // The execution role (roles.rs, branch `stack`) takes these: connected at the merge.
-    #[allow(dead_code)]
     pub fn parameter_arns(&self) -> Output<Vec<String>> {
         all(self.parameters.values().map(|p| p.arn.clone()).collect())
+    }
+
+    /// Whether any variable is secret (so the stack has parameters).
+    pub fn has_parameters(&self) -> bool {
+        !self.parameters.is_empty()
     }
 
     /// The service's `forceNewDeployment`: every parameter's version (`SENTRY_DSN=3`), so a

@@ -11,10 +11,20 @@ use pulumi_rs::fargate::ecs::{
 use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions, all};
 
 use crate::CONTAINER;
+use crate::image::Image;
 use crate::lb::Routing;
 use crate::network::{Groups, Network};
 use crate::secrets::Secrets;
+use crate::roles::Roles;
 use crate::settings::Settings;
+
+/// What the task definition takes from the stack's other resources.
+pub struct TaskInputs<'a> {
+    pub roles: &'a Roles,
+    pub log_group_name: Output<String>,
+    pub image: &'a Image,
+    pub secrets: &'a Secrets,
+}
 
 pub struct App {
     pub cluster: Cluster,
@@ -28,7 +38,7 @@ pub fn service(
     net: &Network,
     groups: &Groups,
     routing: &Routing,
-    secrets: &Secrets,
+    task: TaskInputs<'_>,
     tags: &Output<BTreeMap<String, String>>,
 ) -> App {
     let cluster = Cluster::new(
@@ -45,11 +55,11 @@ pub fn service(
         ctx,
         "api",
         TaskDefinitionArgs {
-            containers: Some(containers(s, secrets)),
+            containers: Some(containers(s, &task)),
             cpu: Some(Output::new(s.cpu)),
             memory: Some(Output::new(s.memory)),
-            execution_role_arn: s.execution_role_arn.clone().map(Output::new),
-            task_role_arn: s.task_role_arn.clone().map(Output::new),
+            execution_role_arn: Some(task.roles.execution_role_arn.clone()),
+            task_role_arn: Some(task.roles.task_role_arn.clone()),
             keep_revisions: Some(Output::new(5)),
             tags: Some(tags.clone()),
             ..Default::default()
@@ -91,7 +101,7 @@ pub fn service(
                 ..Default::default()
             })),
             // A new secret value reaches the tasks only when they start.
-            force_new_deployment: secrets.force_new_deployment(),
+            force_new_deployment: task.secrets.force_new_deployment(),
             wait_for_steady_state: Some(Output::new(true)),
             tags: Some(tags.clone()),
             ..Default::default()
@@ -115,14 +125,16 @@ pub fn service(
 }
 
 /// The API container: its port, the plain environment, secrets by reference (SSM parameter
-/// ARNs, see `secrets.rs`), and logs to CloudWatch. Built field by field, so a secret field
+/// ARNs, see `secrets.rs`), and logs to the stack's log group. Built field by field, so a secret field
 /// would stay secret at that field only. (A field not known yet, a new parameter's ARN in the
 /// first preview, leaves the whole container unknown until the parameter exists.)
-fn containers(s: &Settings, secrets: &Secrets) -> Output<Vec<ContainerDefinition>> {
+fn containers(s: &Settings, task: &TaskInputs<'_>) -> Output<Vec<ContainerDefinition>> {
+    let secrets = task.secrets;
     let environment = secrets.environment.clone();
+    let tag = s.image_tag.clone();
     let container = ContainerDefinitionArgs {
         name: Some(CONTAINER.into()),
-        image: Some(Output::new(s.image())),
+        image: Some(task.image.repository_url.map(move |r| format!("{r}:{tag}"))),
         essential: Some(Output::new(true)),
         port_mappings: Some(Output::new(vec![PortMapping {
             container_port: s.container_port,
@@ -130,11 +142,12 @@ fn containers(s: &Settings, secrets: &Secrets) -> Output<Vec<ContainerDefinition
         }])),
         environment: (!environment.is_empty()).then(|| Output::new(environment)),
         secrets: secrets.references.clone(),
-        log_configuration: Some(Output::new(LogConfiguration {
+        log_configuration: Some(task.log_group_name.map(|group| LogConfiguration {
+            // The stack declares the group (with its retention): the driver creates none.
             awslogs: AwsLogs {
-                group: s.log_group.clone(),
+                group,
                 stream_prefix: CONTAINER.into(),
-                create_group: Some(true),
+                create_group: None,
                 region: None,
             },
         })),

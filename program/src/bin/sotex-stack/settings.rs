@@ -99,8 +99,18 @@ fn fargate_memory_for(cpu: i64) -> Option<Vec<i64>> {
 #[serde(rename_all = "camelCase")]
 pub struct StackConfig {
     /// ECR repository of the API image, without tag or digest, in lowercase, e.g.
-    /// `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api`.
-    pub image_repository: Text<ImageRepository>,
+    /// `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api`: the URL the owning
+    /// stack exports as `imageRepositoryUrl`. Required unless this stack owns the repository
+    /// (`ownsImageRepository`).
+    #[serde(default)]
+    pub image_repository: Option<Text<ImageRepository>>,
+    /// This stack creates the ECR image repository, protects it from deletion and exports its
+    /// URL (`imageRepositoryUrl`). Exactly one stack owns it; the others set `imageRepository`.
+    #[serde(default)]
+    pub owns_image_repository: Flag,
+    /// Name of the repository the owning stack creates (`ownsImageRepository`); lowercase.
+    #[serde(default)]
+    pub image_repository_name: Option<Text<RepositoryName>>,
     /// The image tag to run, e.g. `2026.11.27-3f9c2ab` (`sotex-ci deploy` sets it).
     pub image_tag: Text<ImageTag>,
     /// Task CPU units (1024 = 1 vCPU); `memory` must be a Fargate size for it.
@@ -110,13 +120,33 @@ pub struct StackConfig {
     /// for 1024; 4096 to 16384 for 2048 (steps of 1024); more for larger CPUs.
     #[serde(default = "defaults::memory")]
     pub memory: Whole<MemoryMib>,
-    /// How many tasks run.
+    /// How many tasks run; with autoscaling (`maxCount`) only the count the service starts with.
     #[serde(default = "defaults::desired_count")]
     pub desired_count: Whole<TaskCount>,
     /// Application Auto Scaling owns the task count after creation: `desiredCount` is used only
-    /// when the service is created.
+    /// when the service is created. Implied by `maxCount`; set it alone when a scaler outside
+    /// this stack owns the count.
     #[serde(default)]
     pub desired_count_managed_by_autoscaler: Flag,
+    /// Autoscaling: the most tasks. Setting it turns autoscaling on (with `cpuTarget` and/or
+    /// `requestsPerTarget`); without it the service runs `desiredCount` tasks.
+    #[serde(default)]
+    pub max_count: Option<Whole<MaxCount>>,
+    /// Autoscaling: the fewest tasks; `desiredCount` when not set.
+    #[serde(default)]
+    pub min_count: Option<Whole<TaskCount>>,
+    /// Autoscaling: the average CPU utilisation, in percent, to keep the tasks at.
+    #[serde(default)]
+    pub cpu_target: Option<Whole<CpuTarget>>,
+    /// Autoscaling: load balancer requests per task and minute to keep the tasks at.
+    #[serde(default)]
+    pub requests_per_target: Option<Whole<RequestsPerTarget>>,
+    /// Autoscaling: seconds after a scale-in before the next scale-in (AWS's default 300).
+    #[serde(default)]
+    pub scale_in_cooldown_seconds: Option<Whole<CooldownSeconds>>,
+    /// Autoscaling: seconds after a scale-out before the next scale-out (AWS's default 300).
+    #[serde(default)]
+    pub scale_out_cooldown_seconds: Option<Whole<CooldownSeconds>>,
     /// The API's TCP port: target group, security groups and container.
     #[serde(default = "defaults::container_port")]
     pub container_port: Whole<Port>,
@@ -157,16 +187,30 @@ pub struct StackConfig {
     /// Public IPs for the tasks (needed to pull images without a NAT gateway).
     #[serde(default)]
     pub assign_public_ip: Flag,
-    /// CloudWatch Logs group of the awslogs driver (created on first start); default
-    /// `/ecs/sotex-box-backend/<stack>`.
+    /// Name of the CloudWatch Logs group the stack creates for the container's logs; default
+    /// `/ecs/sotex-box-backend/<stack>`. A change replaces the group (its logs go with it).
     #[serde(default)]
     pub log_group: Option<Text<LogGroup>>,
-    /// IAM role ECS uses to pull the image, read `secrets` and write logs.
+    /// Days the log group keeps log events: one of CloudWatch's retention periods. Changes
+    /// apply in place.
+    #[serde(default = "defaults::log_retention_days")]
+    pub log_retention_days: Whole<RetentionDays>,
+    /// An existing IAM role ECS uses to pull the image, read `secrets` and write logs, instead
+    /// of the one the stack creates (AWS's managed execution policy plus reading exactly the
+    /// configured `secrets`).
     #[serde(default)]
     pub execution_role_arn: Option<Text<RoleArn>>,
-    /// IAM role the API's code runs as.
+    /// An existing IAM role the API's code runs as, instead of the one the stack creates.
     #[serde(default)]
     pub task_role_arn: Option<Text<RoleArn>>,
+    /// Managed policy ARNs attached to the task role the stack creates (the API's own AWS
+    /// permissions); none by default, so the API gets no AWS permission at all.
+    #[serde(default)]
+    pub task_role_policy_arns: List<Text<PolicyArn>, 0>,
+    /// ARN of the customer managed KMS key that encrypts the `secrets`: the execution role the
+    /// stack creates may decrypt with it. Not needed for AWS managed keys.
+    #[serde(default)]
+    pub secrets_kms_key_arn: Option<Text<KmsKeyArn>>,
     /// Rollout lower bound: percent of `desiredCount` kept running.
     #[serde(default = "defaults::minimum_healthy_percent")]
     pub minimum_healthy_percent: Whole<MinimumHealthyPercent>,
@@ -225,6 +269,9 @@ mod defaults {
     }
     pub fn idle_timeout_seconds() -> Whole<IdleTimeoutSeconds> {
         Whole::new(60)
+    }
+    pub fn log_retention_days() -> Whole<RetentionDays> {
+        Whole::new(30)
     }
 }
 
@@ -407,6 +454,28 @@ rule!(
     r"^[A-Za-z0-9_\-/.#]{1,512}$",
     "1 to 512 characters of letters, digits and `_ - / . #`"
 );
+// ECR's repository name grammar (CreateRepository): lowercase path components separated by
+// `/`, each of letters and digits joined by `.`, `_` or `-`.
+rule!(
+    RepositoryName,
+    r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$",
+    "an ECR repository name: 2 to 256 lowercase letters, digits and `.`, `_`, `-` or `/` between them (e.g. `sotex-box-api`)",
+    const MAX_LENGTH: Option<u64> = Some(256);,
+    fn hint(value: &str) -> Option<String> {
+        (value.chars().any(|c| c.is_ascii_uppercase()))
+            .then(|| format!("repository names are lowercase: `{}`", value.to_lowercase()))
+    }
+);
+rule!(
+    PolicyArn,
+    r"^arn:aws[a-z-]*:iam::(?:aws|[0-9]{12}):policy/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,128}$",
+    "a managed IAM policy ARN, e.g. `arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess` or `arn:aws:iam::123456789012:policy/sotex-api`"
+);
+rule!(
+    KmsKeyArn,
+    r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]{1,128}$",
+    "a KMS key ARN (not an alias: IAM grants decryption by key), e.g. `arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`"
+);
 rule!(
     Duration,
     r"^[0-9]+[smh]$",
@@ -533,6 +602,40 @@ bounds!(
     100,
     200,
     "a whole percentage from 100 to 200"
+);
+bounds!(
+    MaxCount,
+    1,
+    5000,
+    "a whole number of tasks from 1 to 5000 (ECS's limit per service)"
+);
+bounds!(
+    CpuTarget,
+    1,
+    100,
+    "a whole percentage of CPU utilisation from 1 to 100 (e.g. 70)"
+);
+bounds!(
+    RequestsPerTarget,
+    1,
+    1000000,
+    "a whole number of requests per task and minute from 1 to 1000000"
+);
+bounds!(
+    CooldownSeconds,
+    0,
+    86400,
+    "a whole number of seconds from 0 to 86400 (one day)"
+);
+bounds!(
+    RetentionDays,
+    1,
+    3653,
+    "one of CloudWatch Logs' retention periods in days: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653",
+    &[
+        1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+        2922, 3288, 3653
+    ]
 );
 bounds!(
     IdleTimeoutSeconds,
@@ -738,6 +841,12 @@ impl<K: Rule, V: JsonSchema> JsonSchema for NamedMap<K, V> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct List<T, const MIN: usize>(pub Vec<T>);
 
+impl<T> Default for List<T, 0> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
 impl<'de, T: Deserialize<'de>, const MIN: usize> Deserialize<'de> for List<T, MIN> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let items = match Json::deserialize(d)? {
@@ -923,7 +1032,9 @@ impl JsonSchema for Tags {
 /// What the program uses, derived from [`StackConfig`] after every check passed.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub image_repository: String,
+    /// Where the image comes from: the URL of a repository another stack owns, or the name of
+    /// the one this stack creates.
+    pub image_source: ImageSource,
     pub image_tag: String,
     pub cpu: i64,
     pub memory: i64,
@@ -946,8 +1057,14 @@ pub struct Settings {
     pub assign_public_ip: bool,
     pub allowed_cidrs: Vec<String>,
     pub log_group: String,
+    pub log_retention_days: i64,
+    /// Overrides: without them the stack creates the roles (`roles.rs`).
     pub execution_role_arn: Option<String>,
     pub task_role_arn: Option<String>,
+    pub task_role_policy_arns: Vec<String>,
+    pub secrets_kms_key_arn: Option<String>,
+    /// `None`: the service runs `desired_count` tasks.
+    pub autoscaling: Option<Autoscaling>,
     pub minimum_healthy_percent: i64,
     pub maximum_percent: i64,
     pub rollout_timeout: String,
@@ -957,27 +1074,64 @@ pub struct Settings {
     pub tags: BTreeMap<String, String>,
 }
 
+/// Where the API image comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageSource {
+    /// The repository's URL (another stack owns it).
+    Url(String),
+    /// This stack creates and owns the repository of this name.
+    Owned { name: String },
+}
+
+/// The name of the repository the owning stack creates when the stack file names none.
+pub const DEFAULT_REPOSITORY_NAME: &str = "sotex-box-api";
+
+/// Target tracking of the service's task count (Application Auto Scaling).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscaling {
+    pub min_count: i64,
+    pub max_count: i64,
+    pub cpu_target: Option<i64>,
+    pub requests_per_target: Option<i64>,
+    pub scale_in_cooldown_seconds: Option<i64>,
+    pub scale_out_cooldown_seconds: Option<i64>,
+}
+
 fn texts<R>(list: Vec<Text<R>>) -> Vec<String> {
     list.into_iter().map(|t| t.0).collect()
 }
 
 impl Settings {
-    pub fn image(&self) -> String {
-        format!("{}:{}", self.image_repository, self.image_tag)
-    }
-
     pub fn read(config: &Config, stack: &str) -> Result<Settings, Error> {
         let c = StackConfig::read(config)?;
         c.check_across_keys(config)?;
         let environment: BTreeMap<String, String> =
             c.environment.0.into_iter().map(|(k, v)| (k, v.0)).collect();
+        let image_source = match (c.owns_image_repository.0, c.image_repository) {
+            (true, _) => ImageSource::Owned {
+                name: c
+                    .image_repository_name
+                    .map_or_else(|| DEFAULT_REPOSITORY_NAME.to_string(), |t| t.0),
+            },
+            (false, Some(url)) => ImageSource::Url(url.0),
+            (false, None) => unreachable!("check_across_keys requires imageRepository"),
+        };
+        let autoscaling = c.max_count.map(|max| Autoscaling {
+            min_count: c.min_count.map_or(c.desired_count.0, |m| m.0),
+            max_count: max.0,
+            cpu_target: c.cpu_target.map(|t| t.0),
+            requests_per_target: c.requests_per_target.map(|t| t.0),
+            scale_in_cooldown_seconds: c.scale_in_cooldown_seconds.map(|t| t.0),
+            scale_out_cooldown_seconds: c.scale_out_cooldown_seconds.map(|t| t.0),
+        });
         Ok(Settings {
-            image_repository: c.image_repository.0,
+            image_source,
             image_tag: c.image_tag.0,
             cpu: c.cpu.0,
             memory: c.memory.0,
             desired_count: c.desired_count.0,
-            desired_count_managed_by_autoscaler: c.desired_count_managed_by_autoscaler.0,
+            desired_count_managed_by_autoscaler: c.desired_count_managed_by_autoscaler.0
+                || autoscaling.is_some(),
             container_port: c.container_port.0,
             health_check_path: c.health_check_path.0,
             secret_environment: crate::secrets::secret_names(config, &environment),
@@ -994,8 +1148,12 @@ impl Settings {
             log_group: c
                 .log_group
                 .map_or_else(|| format!("/ecs/sotex-box-backend/{stack}"), |t| t.0),
+            log_retention_days: c.log_retention_days.0,
             execution_role_arn: c.execution_role_arn.map(|t| t.0),
             task_role_arn: c.task_role_arn.map(|t| t.0),
+            task_role_policy_arns: texts(c.task_role_policy_arns.0),
+            secrets_kms_key_arn: c.secrets_kms_key_arn.map(|t| t.0),
+            autoscaling,
             minimum_healthy_percent: c.minimum_healthy_percent.0,
             maximum_percent: c.maximum_percent.0,
             rollout_timeout: c.rollout_timeout.0,
@@ -1132,11 +1290,7 @@ impl StackConfig {
             if key.is_empty() || key == "?" {
                 // A required key is missing: serde names it in its message.
                 let inner = e.inner().to_string();
-                let missing = inner
-                    .split('`')
-                    .nth(1)
-                    .unwrap_or("imageRepository")
-                    .to_string();
+                let missing = inner.split('`').nth(1).unwrap_or("imageTag").to_string();
                 return config.missing(&missing);
             }
             let mut message = e.inner().to_string();
@@ -1199,6 +1353,121 @@ impl StackConfig {
                 &format!("secrets.{name}"),
                 &format!(
                     "`{name}` is also in `sotex-backend:environment`; a variable is either plain or a secret"
+                ),
+            ));
+        }
+        self.check_image_repository(config)?;
+        self.check_roles(config)?;
+        self.check_autoscaling(config)
+    }
+
+    /// Exactly one stack owns the repository: it names it, the others give its URL.
+    fn check_image_repository(&self, config: &Config) -> Result<(), Error> {
+        if self.owns_image_repository.0 {
+            if let Some(url) = &self.image_repository {
+                return Err(config.problem(
+                    "imageRepository",
+                    &format!(
+                        "`{}` is not valid with ownsImageRepository true: this stack creates the repository and runs images from it; remove imageRepository (name the repository with imageRepositoryName)",
+                        url.0
+                    ),
+                ));
+            }
+            return Ok(());
+        }
+        if self.image_repository_name.is_some() {
+            return Err(config.problem(
+                "imageRepositoryName",
+                "applies only to the stack that owns the image repository (`sotex-backend:ownsImageRepository: true`); the other stacks give its URL in imageRepository",
+            ));
+        }
+        if self.image_repository.is_none() {
+            return Err(Error::Config(format!(
+                "{} — the URL the stack owning the repository exports as `imageRepositoryUrl` (or set `sotex-backend:ownsImageRepository: true` in the one stack that owns it)",
+                config.missing("imageRepository")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Settings of the roles the stack creates are refused next to a role given instead.
+    fn check_roles(&self, config: &Config) -> Result<(), Error> {
+        if self.task_role_arn.is_some() && !self.task_role_policy_arns.0.is_empty() {
+            return Err(config.problem(
+                "taskRolePolicyArns",
+                "applies only to the task role the stack creates, but `sotex-backend:taskRoleArn` names another role: attach the policies to that role, or remove taskRoleArn",
+            ));
+        }
+        if self.execution_role_arn.is_some() && self.secrets_kms_key_arn.is_some() {
+            return Err(config.problem(
+                "secretsKmsKeyArn",
+                "applies only to the execution role the stack creates, but `sotex-backend:executionRoleArn` names another role: grant kms:Decrypt on that role, or remove executionRoleArn",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Autoscaling is on with `maxCount`; its other keys need it, and the bounds must hold the
+    /// count the service starts with.
+    fn check_autoscaling(&self, config: &Config) -> Result<(), Error> {
+        let Some(max) = self.max_count.map(|m| m.0) else {
+            let set = [
+                ("minCount", self.min_count.is_some()),
+                ("cpuTarget", self.cpu_target.is_some()),
+                ("requestsPerTarget", self.requests_per_target.is_some()),
+                (
+                    "scaleInCooldownSeconds",
+                    self.scale_in_cooldown_seconds.is_some(),
+                ),
+                (
+                    "scaleOutCooldownSeconds",
+                    self.scale_out_cooldown_seconds.is_some(),
+                ),
+            ];
+            if let Some((key, _)) = set.iter().find(|(_, set)| *set) {
+                return Err(config.problem(
+                    key,
+                    "applies only with autoscaling, which `sotex-backend:maxCount` turns on: set maxCount (the most tasks) or remove it",
+                ));
+            }
+            return Ok(());
+        };
+        if self.cpu_target.is_none() && self.requests_per_target.is_none() {
+            return Err(config.problem(
+                "maxCount",
+                &format!(
+                    "`{max}` turns autoscaling on, which needs what to scale on: set `sotex-backend:cpuTarget` (percent CPU, e.g. 70) and/or `sotex-backend:requestsPerTarget` (requests per task and minute)"
+                ),
+            ));
+        }
+        if config.contains("desiredCountManagedByAutoscaler")
+            && !self.desired_count_managed_by_autoscaler.0
+        {
+            return Err(config.problem(
+                "desiredCountManagedByAutoscaler",
+                "`false` is not valid with maxCount: the stack's autoscaling owns the task count; remove desiredCountManagedByAutoscaler",
+            ));
+        }
+        let desired = self.desired_count.0;
+        let min = self.min_count.map_or(desired, |m| m.0);
+        if min > max {
+            let (key, what) = if self.min_count.is_some() {
+                ("minCount", "")
+            } else {
+                ("desiredCount", " (minCount defaults to it)")
+            };
+            return Err(config.problem(
+                key,
+                &format!(
+                    "`{min}` is not valid with maxCount {max}{what}: the fewest tasks must be at most the most, {max}"
+                ),
+            ));
+        }
+        if !(min..=max).contains(&desired) {
+            return Err(config.problem(
+                "desiredCount",
+                &format!(
+                    "`{desired}` is not valid with minCount {min} and maxCount {max}: the count the service starts with must be from {min} to {max}"
                 ),
             ));
         }
@@ -1369,8 +1638,14 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+        // An empty value unsets the key (e.g. the base `imageRepository`).
         for (k, v) in pairs {
-            values.insert(format!("sotex-backend:{k}"), v.to_string());
+            let key = format!("sotex-backend:{k}");
+            if v.is_empty() {
+                values.remove(&key);
+            } else {
+                values.insert(key, v.to_string());
+            }
         }
         Config::new(
             "sotex-backend",
@@ -1396,7 +1671,15 @@ mod tests {
     #[test]
     fn defaults() {
         let s = Settings::read(&config(&[]), "staging").unwrap();
-        assert_eq!(s.image(), "example.com/sotex/api:1.0.0");
+        assert_eq!(
+            s.image_source,
+            ImageSource::Url("example.com/sotex/api".into())
+        );
+        assert_eq!(s.image_tag, "1.0.0");
+        assert_eq!(s.log_retention_days, 30);
+        assert!(s.autoscaling.is_none());
+        assert!(s.execution_role_arn.is_none() && s.task_role_arn.is_none());
+        assert!(s.task_role_policy_arns.is_empty() && s.secrets_kms_key_arn.is_none());
         assert_eq!((s.cpu, s.memory, s.desired_count), (256, 512, 1));
         assert_eq!(s.container_port, 8080);
         assert_eq!(s.health_check_path, "/health");
@@ -1433,10 +1716,36 @@ mod tests {
                 ("rolloutTimeout", "20m"),
                 ("tags", r#"{"team":"sotex-box"}"#),
                 ("imageTag", "1.10"),
+                ("imageRepository", ""),
+                ("ownsImageRepository", "true"),
+                ("imageRepositoryName", "sotex-box-api"),
+                ("minCount", "3"),
+                ("maxCount", "10"),
+                ("cpuTarget", "70"),
+                ("logRetentionDays", "90"),
             ]),
             "production",
         )
         .unwrap();
+        assert_eq!(
+            s.image_source,
+            ImageSource::Owned {
+                name: "sotex-box-api".into()
+            }
+        );
+        assert_eq!(
+            s.autoscaling,
+            Some(Autoscaling {
+                min_count: 3,
+                max_count: 10,
+                cpu_target: Some(70),
+                requests_per_target: None,
+                scale_in_cooldown_seconds: None,
+                scale_out_cooldown_seconds: None,
+            })
+        );
+        assert!(s.desired_count_managed_by_autoscaler);
+        assert_eq!(s.log_retention_days, 90);
         assert_eq!((s.cpu, s.memory, s.desired_count), (1024, 2048, 3));
         assert_eq!(s.image_tag, "1.10");
         assert_eq!(s.container_insights, Some(ContainerInsights::Enabled));
@@ -1490,6 +1799,21 @@ mod tests {
                 "2",
                 "did you mean `sotex-backend:desiredCount`?",
             ),
+            ("logRetentionDays", "10", "1, 3, 5, 7, 14, 30"),
+            ("maxCount", "0", "from 1 to 5000"),
+            ("cpuTarget", "101", "from 1 to 100"),
+            ("requestsPerTarget", "0", "from 1 to 1000000"),
+            ("scaleInCooldownSeconds", "-5", "from 0 to 86400"),
+            ("imageRepositoryName", "Sotex", "lowercase: `sotex`"),
+            (
+                "taskRolePolicyArns",
+                r#"["AmazonS3ReadOnlyAccess"]"#,
+                "managed IAM policy ARN",
+            ),
+            ("secretsKmsKeyArn", "alias/sotex", "not an alias"),
+            ("minCount", "2", "turns on: set maxCount"),
+            ("maxCount", "5", "needs what to scale on"),
+            ("imageRepositoryName", "api", "owns the image repository"),
         ] {
             let e = error_for(&[(key, value)]);
             assert!(
@@ -1504,6 +1828,92 @@ mod tests {
         assert_eq!(
             e,
             "config key `sotex-backend:desiredCount` in Pulumi.staging.yaml: `-1` is not valid: a whole number of tasks, 0 or more (at most 5000, ECS's limit per service)"
+        );
+        for (pairs, key, expected) in [
+            (
+                &[("maxCount", "4"), ("minCount", "5"), ("cpuTarget", "70")][..],
+                "minCount",
+                "`5` is not valid with maxCount 4: the fewest tasks must be at most the most, 4",
+            ),
+            (
+                &[
+                    ("maxCount", "4"),
+                    ("desiredCount", "6"),
+                    ("cpuTarget", "70"),
+                ][..],
+                "desiredCount",
+                "`6` is not valid with maxCount 4 (minCount defaults to it)",
+            ),
+            (
+                &[
+                    ("maxCount", "4"),
+                    ("minCount", "2"),
+                    ("desiredCount", "1"),
+                    ("cpuTarget", "70"),
+                ],
+                "desiredCount",
+                "must be from 2 to 4",
+            ),
+            (
+                &[
+                    ("maxCount", "4"),
+                    ("cpuTarget", "70"),
+                    ("desiredCountManagedByAutoscaler", "false"),
+                ],
+                "desiredCountManagedByAutoscaler",
+                "the stack's autoscaling owns the task count",
+            ),
+            (
+                &[("ownsImageRepository", "true")],
+                "imageRepository",
+                "remove imageRepository",
+            ),
+            (
+                &[
+                    ("taskRoleArn", "arn:aws:iam::123456789012:role/x"),
+                    (
+                        "taskRolePolicyArns",
+                        r#"["arn:aws:iam::aws:policy/ReadOnlyAccess"]"#,
+                    ),
+                ],
+                "taskRolePolicyArns",
+                "names another role",
+            ),
+            (
+                &[
+                    ("executionRoleArn", "arn:aws:iam::123456789012:role/x"),
+                    (
+                        "secretsKmsKeyArn",
+                        "arn:aws:kms:eu-central-1:123456789012:key/abcd",
+                    ),
+                ],
+                "secretsKmsKeyArn",
+                "names another role",
+            ),
+        ] {
+            let e = error_for(pairs);
+            assert!(
+                e.starts_with(&format!(
+                    "config key `sotex-backend:{key}` in Pulumi.staging.yaml"
+                )) && e.contains(expected),
+                "{pairs:?}: {e}"
+            );
+        }
+        let e = error_for(&[("imageRepository", "")]);
+        assert!(
+            e.starts_with("missing required config key `sotex-backend:imageRepository`")
+                && e.contains("ownsImageRepository"),
+            "{e}"
+        );
+        let s = Settings::read(
+            &config(&[("maxCount", "4"), ("requestsPerTarget", "500")]),
+            "staging",
+        )
+        .unwrap();
+        let a = s.autoscaling.unwrap();
+        assert_eq!(
+            (a.min_count, a.max_count, a.requests_per_target),
+            (1, 4, Some(500))
         );
         let e = error_for(&[("sslPolicy", DEFAULT_SSL_POLICY)]);
         assert!(e.contains("sotex-backend:certificateArn"), "{e}");
@@ -1554,7 +1964,7 @@ mod tests {
         );
         let e = Settings::read(&c, "production").unwrap_err().to_string();
         assert!(
-            e.contains("missing required config key `sotex-backend:imageRepository`")
+            e.contains("missing required config key `sotex-backend:imageTag`")
                 && e.contains("Pulumi.production.yaml"),
             "{e}"
         );
