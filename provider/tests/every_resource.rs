@@ -232,6 +232,7 @@ async fn contract() {
             "scaleInCooldownSeconds": 120,
         }),
         missing_id: "service/contract/gone".into(),
+        write_only: &[],
     })
     .await;
 
