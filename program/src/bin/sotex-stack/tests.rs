@@ -122,6 +122,9 @@ fn staging_declares_every_resource_and_https_redirects() {
         pairs(&[
             ("fargate:ec2:SecurityGroup", "alb"),
             ("fargate:ec2:SecurityGroup", "service"),
+            ("fargate:iam:Role", "api-execution"),
+            ("fargate:iam:Role", "api-task"),
+            ("fargate:logs:LogGroup", "api"),
             // The mock's `environment` is one secret key: every entry becomes a parameter.
             ("fargate:ssm:Parameter", "ASPNETCORE_ENVIRONMENT"),
             ("fargate:ssm:Parameter", "SENTRY_DSN"),
@@ -219,6 +222,18 @@ fn the_secret_environment_never_travels_in_plaintext() {
             r.name
         );
     }
+    // The execution role reads exactly what the container names: the configured secret and
+    // the stack's own parameters.
+    let policies = input(&run, "fargate:iam:Role", "api-execution", "inlinePolicies");
+    assert_eq!(
+        policies["read-secrets"],
+        json!([
+            {"actions": ["secretsmanager:GetSecretValue"],
+             "resources": ["arn:aws:secretsmanager:eu-central-1:123456789012:secret:sotex/staging/db-AbCdEf"]},
+            {"actions": ["ssm:GetParameters"],
+             "resources": ["arn:mock:Parameter/ASPNETCORE_ENVIRONMENT", "arn:mock:Parameter/SENTRY_DSN"]},
+        ])
+    );
     let outputs = serde_json::to_string(&run.stack_outputs).unwrap();
     assert!(!outputs.contains("f3a9c1d27e5b4a8c"), "{outputs}");
     // Secrets by reference stay references.
