@@ -2,12 +2,14 @@
 //! Config (project namespace): `image`, `desiredCount`, `cpu`, `memory`, `subnets` and
 //! `securityGroups` (lists), `createTimeout` (customTimeouts for create and update, e.g. "20s"),
 //! `keepRevisions`, `secretEnv` (set with `--secret`: the container's `API_TOKEN`, which makes
-//! the task definition's `containers` secret).
+//! the task definition's `containers` secret), `spotWeight` (a cluster with both Fargate
+//! capacity providers, one on-demand task as base, the rest this many Spot to one on-demand, for
+//! the cluster's default strategy and the service's).
 
 use std::process::ExitCode;
 
 use pulumi_rs::fargate::ecs::{
-    Cluster, ClusterArgs, ContainerDefinition, NetworkConfiguration, PortMapping, Service,
+    CapacityProvider, CapacityProviderItem, Cluster, ClusterArgs, ContainerDefinition, NetworkConfiguration, PortMapping, Service,
     ServiceArgs, TaskDefinition, TaskDefinitionArgs,
 };
 use pulumi_rs::{CustomTimeouts, Output, ResourceOptions, run};
@@ -25,10 +27,17 @@ fn main() -> ExitCode {
                 delete: None,
             });
 
+        let strategy = config.get::<i64>("spotWeight")?.map(spot_strategy);
         let cluster = Cluster::new(
             &ctx,
             "main",
-            ClusterArgs::default(),
+            ClusterArgs {
+                capacity_providers: strategy.as_ref().map(|_| {
+                    Output::new(vec![CapacityProvider::Fargate, CapacityProvider::FargateSpot])
+                }),
+                default_capacity_provider_strategy: strategy.clone().map(Output::new),
+                ..Default::default()
+            },
             ResourceOptions::default(),
         );
         let container = move |token: Option<String>| {
@@ -74,6 +83,7 @@ fn main() -> ExitCode {
                     security_groups: config.require("securityGroups")?,
                     assign_public_ip: None,
                 })),
+                capacity_provider_strategy: strategy.map(Output::new),
                 ..Default::default()
             },
             ResourceOptions {
@@ -88,4 +98,20 @@ fn main() -> ExitCode {
         ctx.export("serviceName", &service.name);
         Ok(())
     })
+}
+
+/// One on-demand task as base, then `spot` Spot tasks to each on-demand one.
+fn spot_strategy(spot: i64) -> Vec<CapacityProviderItem> {
+    vec![
+        CapacityProviderItem {
+            capacity_provider: CapacityProvider::Fargate,
+            base: Some(1),
+            weight: Some(1),
+        },
+        CapacityProviderItem {
+            capacity_provider: CapacityProvider::FargateSpot,
+            base: None,
+            weight: Some(spot),
+        },
+    ]
 }

@@ -11,6 +11,7 @@
 //! subnets, security groups), `lb` (load balancer, target group, listeners), `service`
 //! (cluster, task definition, service) and `outputs` (the stack outputs).
 
+mod exec;
 mod lb;
 mod network;
 mod outputs;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
         let app = service::service(&ctx, &s, &net, &groups, &routing, &tags);
         outputs::export(&ctx, &s, &routing, &app);
+        outputs::export_security_groups(&ctx, &groups);
         Ok(())
     })
 }

@@ -3,6 +3,7 @@
 use pulumi_rs::{Context, Output};
 
 use crate::lb::Routing;
+use crate::network::Groups;
 use crate::service::App;
 use crate::settings::Settings;
 
@@ -21,4 +22,11 @@ pub fn export(ctx: &Context, s: &Settings, routing: &Routing, app: &App) {
     ctx.export("taskDefinitionArn", &app.task_definition.arn);
     ctx.export("taskDefinitionRevision", &app.task_definition.revision);
     ctx.export("image", &Output::new(s.image()));
+}
+
+/// The security groups, so another stack (the database's, a cache's) can let the API's tasks
+/// and the load balancer in.
+pub fn export_security_groups(ctx: &Context, groups: &Groups) {
+    ctx.export("serviceSecurityGroupId", &groups.service.id());
+    ctx.export("loadBalancerSecurityGroupId", &groups.alb.id());
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use pulumi_rs::fargate::ecs::{
     AwsLogs, Cluster, ClusterArgs, ContainerDefinition, DeploymentSettings,
     LoadBalancer as ServiceLoadBalancer, LogConfiguration, NetworkConfiguration, PortMapping,
-    Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+    RuntimePlatform, Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
 };
 use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions};
 
@@ -34,6 +34,7 @@ pub fn service(
         "backend",
         ClusterArgs {
             container_insights: s.container_insights.map(Output::new),
+            capacity_providers: s.aws.cluster_capacity_providers.clone().map(Output::new),
             tags: Some(tags.clone()),
             ..Default::default()
         },
@@ -49,6 +50,12 @@ pub fn service(
             execution_role_arn: s.execution_role_arn.clone().map(Output::new),
             task_role_arn: s.task_role_arn.clone().map(Output::new),
             keep_revisions: Some(Output::new(5)),
+            runtime_platform: s.aws.cpu_architecture.map(|cpu_architecture| {
+                Output::new(RuntimePlatform {
+                    cpu_architecture: Some(cpu_architecture),
+                    ..Default::default()
+                })
+            }),
             tags: Some(tags.clone()),
             ..Default::default()
         },
@@ -89,6 +96,8 @@ pub fn service(
                 ..Default::default()
             })),
             wait_for_steady_state: Some(Output::new(true)),
+            capacity_provider_strategy: s.aws.capacity_provider_strategy.clone().map(Output::new),
+            enable_execute_command: s.aws.enable_execute_command.then(|| Output::new(true)),
             tags: Some(tags.clone()),
             ..Default::default()
         },
