@@ -489,7 +489,8 @@ mod tests {
                 "unknown field `prot`",
             ),
         ] {
-            let e = read(&[(key, value)]).unwrap_err();
+            let both = r#"["FARGATE","FARGATE_SPOT"]"#;
+            let e = read(&[("clusterCapacityProviders", both), (key, value)]).unwrap_err();
             assert!(
                 e.starts_with(&format!("config key `sotex-backend:{path}")) && e.contains(expected),
                 "{key}={value}: {e}"
