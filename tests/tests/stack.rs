@@ -67,6 +67,8 @@ fn staging_stack_lifecycle() {
     let ecs = EcsProbe::new(&moto.url());
     let network = default_network(moto.addr());
     let mut project = staging(&recorder.url());
+    let database_group = database_group(moto.addr(), &network.vpc_id);
+    staging_options(&mut project, &database_group);
 
     // Preview: every resource to create, AWS untouched.
     recorder.clear();
@@ -151,6 +153,8 @@ fn staging_stack_lifecycle() {
             .iter()
             .all(|s| network.subnet_ids.contains(s))
     );
+
+    check_staging_options(&moto, &ecs, &mut project, &cluster, &database_group);
 
     // A no-change preview changes nothing; with the network discovered it only reads it.
     recorder.clear();
@@ -283,7 +287,106 @@ fn staging_stack_lifecycle() {
         .unwrap(),
         "groupName",
     );
-    assert_eq!(groups, ["default"], "only the VPC's default group is left");
+    let mut groups = groups;
+    groups.sort();
+    assert_eq!(
+        groups,
+        ["database", "default"],
+        "only the VPC's default group and the test's database group are left"
+    );
+}
+
+/// A security group standing for the database's (another stack's), in the default VPC.
+fn database_group(moto: std::net::SocketAddr, vpc_id: &str) -> String {
+    let created = ec2_query(
+        moto,
+        "CreateSecurityGroup",
+        &[
+            ("GroupName", "database"),
+            ("GroupDescription", "the database of another stack"),
+            ("VpcId", vpc_id),
+        ],
+    )
+    .unwrap();
+    xml_values(&created, "groupId").remove(0)
+}
+
+/// Staging's options from issue 19: Fargate Spot with one on-demand task as base, egress to
+/// the database's security group on 5432, ECS Exec, and Graviton (ARM64).
+fn staging_options(project: &mut PulumiProject, database_group: &str) {
+    for (path, value) in [
+        ("clusterCapacityProviders[0]", "FARGATE"),
+        ("clusterCapacityProviders[1]", "FARGATE_SPOT"),
+        ("capacityProviderStrategy[0].capacityProvider", "FARGATE"),
+        ("capacityProviderStrategy[0].base", "1"),
+        ("capacityProviderStrategy[0].weight", "1"),
+        ("capacityProviderStrategy[1].capacityProvider", "FARGATE_SPOT"),
+        ("capacityProviderStrategy[1].weight", "3"),
+        ("extraEgress[0].port", "5432"),
+        ("extraEgress[0].securityGroupIds[0]", database_group),
+        ("extraEgress[0].description", "PostgreSQL"),
+    ] {
+        project.config_set_path(path, value);
+    }
+    project.config_set("enableExecuteCommand", "true");
+    project.config_set("cpuArchitecture", "ARM64");
+}
+
+/// What those options made: the cluster's providers, the tasks' egress to the database, the
+/// exported groups, ARM64 on the task definition, exec and the strategy on the service.
+fn check_staging_options(
+    moto: &Moto,
+    ecs: &EcsProbe,
+    project: &mut PulumiProject,
+    cluster: &str,
+    database_group: &str,
+) {
+    let mut providers = ecs
+        .describe_cluster(cluster)
+        .expect("the cluster exists")
+        .capacity_providers()
+        .to_vec();
+    providers.sort();
+    assert_eq!(providers, ["FARGATE", "FARGATE_SPOT"]);
+    let outputs = project.stack_output_json();
+    let service_group = out(&outputs, "serviceSecurityGroupId");
+    let alb_group = out(&outputs, "loadBalancerSecurityGroupId");
+    assert!(service_group.starts_with("sg-") && alb_group.starts_with("sg-") && service_group != alb_group);
+    let service = ecs
+        .describe_service(cluster, &out(&outputs, "serviceName"))
+        .unwrap();
+    let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration()).unwrap();
+    assert_eq!(vpc.security_groups(), [service_group.clone()]);
+    let described = ec2_query(
+        moto.addr(),
+        "DescribeSecurityGroups",
+        &[("GroupId.1", &service_group)],
+    )
+    .unwrap();
+    let egress = &described[described.find("<ipPermissionsEgress>").expect("egress rules")..];
+    assert!(
+        egress.contains(&format!("<groupId>{database_group}</groupId>"))
+            && egress.contains("<fromPort>5432</fromPort>")
+            && egress.contains("<fromPort>443</fromPort>"),
+        "the tasks may reach the database on 5432 and AWS on 443: {egress}"
+    );
+    let task_definition = ecs.describe_task_definition(&out(&outputs, "taskDefinitionArn"));
+    assert_eq!(
+        task_definition
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str()),
+        Some("ARM64")
+    );
+    // moto keeps neither a service's exec flag nor its strategy: the state holds what the
+    // provider sent.
+    let export = project.stack_export();
+    let state = &exported_resources(&export, "fargate:ecs:Service")[0]["outputs"];
+    assert_eq!(state["enableExecuteCommand"], true, "{state}");
+    assert_eq!(
+        state["capacityProviderStrategy"][1]["capacityProvider"], "FARGATE_SPOT",
+        "{state}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -500,7 +603,22 @@ pub const BAD_STACK_YAML: &[(&str, &str, &str)] = &[
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "config key `sotex-backend:sslpolicy` in Pulumi.staging.yaml is not a setting of this stack; did you mean `sotex-backend:sslPolicy`?",
     ),
+    (
+        "cpuArchitecture",
+        "ARM",
+        "config key `sotex-backend:cpuArchitecture` in Pulumi.staging.yaml: `ARM` is not valid: `X86_64` or `ARM64` (the image must be built for it)",
+    ),
     // Rules across keys (only the program can judge these).
+    (
+        "extraEgress",
+        "[{port: 5432}]",
+        "config key `sotex-backend:extraEgress[0]` in Pulumi.staging.yaml: gives neither `cidrs` nor `securityGroupIds`: say where the tasks may connect, e.g. `securityGroupIds: [sg-0abc1234]` (the database's group) or `cidrs: [10.0.0.0/16]`",
+    ),
+    (
+        "capacityProviderStrategy",
+        "[{capacityProvider: FARGATE_SPOT, weight: 1}]",
+        "config key `sotex-backend:capacityProviderStrategy[0].capacityProvider` in Pulumi.staging.yaml: `FARGATE_SPOT` is not among the cluster's providers in `sotex-backend:clusterCapacityProviders` (it is not set); AWS refuses a service strategy naming a provider its cluster lacks: add `FARGATE_SPOT` to `sotex-backend:clusterCapacityProviders`",
+    ),
     (
         "memory",
         "4096",
@@ -525,6 +643,8 @@ pub fn schema_can_tell(key: &str, value: &str) -> bool {
         ("memory", "4096")
             | ("maximumPercent", "\"100\"")
             | ("environment", "{ConnectionStrings__Default: x}")
+            | ("extraEgress", "[{port: 5432}]")
+            | ("capacityProviderStrategy", "[{capacityProvider: FARGATE_SPOT, weight: 1}]")
     )
 }
 
@@ -714,6 +834,6 @@ fn stack_files_are_checked_against_their_schema() {
         misses.push(format!("missing imageTag:\n{report}"));
     }
     println!("only the program can judge: {program_only:?}");
-    assert_eq!(program_only.len(), 3, "{program_only:?}");
+    assert_eq!(program_only.len(), 5, "{program_only:?}");
     assert!(misses.is_empty(), "{}", misses.join("\n\n"));
 }
