@@ -9,8 +9,8 @@
 use std::process::ExitCode;
 
 use pulumi_rs::fargate::ecs::{
-    CapacityProvider, CapacityProviderItem, Cluster, ClusterArgs, ContainerDefinition, NetworkConfiguration, PortMapping, Service,
-    ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+    CapacityProvider, CapacityProviderItem, Cluster, ClusterArgs, ContainerDefinition,
+    NetworkConfiguration, PortMapping, Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
 };
 use pulumi_rs::{CustomTimeouts, Output, ResourceOptions, run};
 
@@ -33,7 +33,10 @@ fn main() -> ExitCode {
             "main",
             ClusterArgs {
                 capacity_providers: strategy.as_ref().map(|_| {
-                    Output::new(vec![CapacityProvider::Fargate, CapacityProvider::FargateSpot])
+                    Output::new(vec![
+                        CapacityProvider::Fargate,
+                        CapacityProvider::FargateSpot,
+                    ])
                 }),
                 default_capacity_provider_strategy: strategy.clone().map(Output::new),
                 ..Default::default()

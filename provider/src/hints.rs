@@ -65,12 +65,6 @@ const HINTS: &[Hint] = &[
         message_contains: &[],
         hint: "the security group reached its rules quota (60 inbound and 60 outbound per group by default; a rule with several CIDRs counts each): merge CIDRs into wider ranges, reference a security group or prefix list instead, or raise the 'Inbound or outbound rules per security group' quota",
     },
-    Hint {
-        operations: &["ecs:CreateService", "ecs:UpdateService"],
-        code: "InvalidParameterException",
-        message_contains: &["platform version"],
-        hint: "the service's `platformVersion` does not support what it asks for (FARGATE_SPOT, ARM64 and ECS Exec need 1.4.0 or later on Linux): use `LATEST` or leave `platformVersion` unset",
-    },
 ];
 
 /// The fix for this AWS error, if it is one we know.

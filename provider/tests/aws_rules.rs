@@ -26,8 +26,10 @@ use pulumi_resource_fargate::resources::ecs::service::{
 use pulumi_resource_fargate::resources::lb::listener::{
     DefaultAction, Forward, Listener, ListenerInputs,
 };
+use pulumi_resource_fargate::resources::lb::load_balancer::{
+    LoadBalancer as Alb, LoadBalancerInputs,
+};
 use pulumi_resource_fargate::resources::lb::target_group::HttpProtocol;
-use pulumi_resource_fargate::resources::lb::load_balancer::{LoadBalancer as Alb, LoadBalancerInputs};
 use tokio_util::sync::CancellationToken;
 
 const REGION: &str = "eu-central-1";
@@ -279,7 +281,10 @@ async fn removing_a_capacity_provider_a_service_still_uses() {
     let ctx = ecs_ctx(&[&rule]);
     let old_inputs = ClusterInputs {
         name: Some("main".into()),
-        capacity_providers: Some(vec![CapacityProvider::Fargate, CapacityProvider::FargateSpot]),
+        capacity_providers: Some(vec![
+            CapacityProvider::Fargate,
+            CapacityProvider::FargateSpot,
+        ]),
         ..Default::default()
     };
     let olds = ClusterOutputs {
@@ -370,12 +375,11 @@ async fn first_load_balancer_of_an_account_needs_the_service_linked_role() {
 #[tokio::test]
 async fn security_group_rules_quota() {
     use pulumi_resource_fargate::aws::ec2::{Direction, authorize};
-    let rule = mock!(aws_sdk_ec2::Client::authorize_security_group_egress).then_http_response(
-        ec2_error(
+    let rule =
+        mock!(aws_sdk_ec2::Client::authorize_security_group_egress).then_http_response(ec2_error(
             "RulesPerSecurityGroupLimitExceeded",
             "The maximum number of rules per security group has been reached.",
-        ),
-    );
+        ));
     let ec2 = mocked!(aws_sdk_ec2, [&rule]);
     let permission = aws_sdk_ec2::types::IpPermission::builder()
         .ip_protocol("tcp")

@@ -372,7 +372,11 @@ fn service_strategy(project: &mut PulumiProject) -> Vec<(String, i32, i32)> {
         .iter()
         .map(|i| {
             let n = |k: &str| i[k].as_i64().unwrap_or(0) as i32;
-            (i["capacityProvider"].as_str().unwrap().to_string(), n("weight"), n("base"))
+            (
+                i["capacityProvider"].as_str().unwrap().to_string(),
+                n("weight"),
+                n("base"),
+            )
         })
         .collect();
     out.sort();
@@ -422,7 +426,10 @@ fn spot_service_on_a_cluster_with_both_providers() {
     let preview = project.preview_json();
     assert_eq!(
         changes(&preview),
-        BTreeSet::from([step(CLUSTER, "main", "update"), step(SERVICE, "api", "update")]),
+        BTreeSet::from([
+            step(CLUSTER, "main", "update"),
+            step(SERVICE, "api", "update")
+        ]),
         "steps: {:?}",
         preview.summary()
     );

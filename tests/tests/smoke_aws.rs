@@ -33,7 +33,11 @@ fn smoke(args: &[&str], env: &[(&str, &str)], bin: &Path, home: &Path) -> Output
         .env_clear()
         .env(
             "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()),
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
         )
         // No credentials or profile of the machine's user can leak in.
         .env("HOME", home)
@@ -46,6 +50,9 @@ fn smoke(args: &[&str], env: &[(&str, &str)], bin: &Path, home: &Path) -> Output
     }
     command.output().expect("run scripts/smoke-aws")
 }
+
+/// `(what, arguments, environment, the refusal expected)`.
+type Case<'a> = (&'a str, Vec<&'a str>, Vec<(&'a str, &'a str)>, String);
 
 fn has_aws_cli() -> bool {
     Command::new("sh")
@@ -70,7 +77,7 @@ fn smoke_aws_refuses_without_the_matching_account_id() {
     let fake_creds: Vec<(&str, &str)> = moto_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let no_creds = [("AWS_ENDPOINT_URL", moto_env[0].1.as_str())];
     let aws = has_aws_cli();
-    let cases: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, String)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "no --account-id",
             vec![],
@@ -93,8 +100,7 @@ fn smoke_aws_refuses_without_the_matching_account_id() {
             "another account's credentials",
             vec!["--account-id", "111111111111"],
             fake_creds.clone(),
-            "the credentials belong to account 123456789012, not --account-id 111111111111"
-                .into(),
+            "the credentials belong to account 123456789012, not --account-id 111111111111".into(),
         ),
         (
             "the matching id, but an emulator's endpoint",

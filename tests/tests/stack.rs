@@ -320,7 +320,10 @@ fn staging_options(project: &mut PulumiProject, database_group: &str) {
         ("capacityProviderStrategy[0].capacityProvider", "FARGATE"),
         ("capacityProviderStrategy[0].base", "1"),
         ("capacityProviderStrategy[0].weight", "1"),
-        ("capacityProviderStrategy[1].capacityProvider", "FARGATE_SPOT"),
+        (
+            "capacityProviderStrategy[1].capacityProvider",
+            "FARGATE_SPOT",
+        ),
         ("capacityProviderStrategy[1].weight", "3"),
         ("extraEgress[0].port", "5432"),
         ("extraEgress[0].securityGroupIds[0]", database_group),
@@ -351,19 +354,28 @@ fn check_staging_options(
     let outputs = project.stack_output_json();
     let service_group = out(&outputs, "serviceSecurityGroupId");
     let alb_group = out(&outputs, "loadBalancerSecurityGroupId");
-    assert!(service_group.starts_with("sg-") && alb_group.starts_with("sg-") && service_group != alb_group);
+    assert!(
+        service_group.starts_with("sg-")
+            && alb_group.starts_with("sg-")
+            && service_group != alb_group
+    );
     let service = ecs
         .describe_service(cluster, &out(&outputs, "serviceName"))
         .unwrap();
-    let vpc = service.network_configuration().and_then(|n| n.awsvpc_configuration()).unwrap();
-    assert_eq!(vpc.security_groups(), [service_group.clone()]);
+    let vpc = service
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .unwrap();
+    assert_eq!(vpc.security_groups(), std::slice::from_ref(&service_group));
     let described = ec2_query(
         moto.addr(),
         "DescribeSecurityGroups",
         &[("GroupId.1", &service_group)],
     )
     .unwrap();
-    let egress = &described[described.find("<ipPermissionsEgress>").expect("egress rules")..];
+    let egress = &described[described
+        .find("<ipPermissionsEgress>")
+        .expect("egress rules")..];
     assert!(
         egress.contains(&format!("<groupId>{database_group}</groupId>"))
             && egress.contains("<fromPort>5432</fromPort>")
@@ -644,7 +656,10 @@ pub fn schema_can_tell(key: &str, value: &str) -> bool {
             | ("maximumPercent", "\"100\"")
             | ("environment", "{ConnectionStrings__Default: x}")
             | ("extraEgress", "[{port: 5432}]")
-            | ("capacityProviderStrategy", "[{capacityProvider: FARGATE_SPOT, weight: 1}]")
+            | (
+                "capacityProviderStrategy",
+                "[{capacityProvider: FARGATE_SPOT, weight: 1}]"
+            )
     )
 }
 

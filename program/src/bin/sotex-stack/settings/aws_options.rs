@@ -19,12 +19,7 @@ bounds!(
     100000,
     "a whole number of tasks from 0 to 100000 placed on this provider before the weights apply"
 );
-bounds!(
-    AnyPort,
-    0,
-    65535,
-    "a port, a whole number from 0 to 65535"
-);
+bounds!(AnyPort, 0, 65535, "a port, a whole number from 0 to 65535");
 rule!(
     SecurityGroupId,
     r"^sg-(?:[0-9a-f]{8}|[0-9a-f]{17})$",
@@ -253,7 +248,11 @@ fn check_strategy(
             } else {
                 format!(
                     "it lists {}",
-                    associated.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                    associated
+                        .iter()
+                        .map(|p| p.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             };
             return Err(config.problem(
@@ -403,7 +402,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             s.aws.cluster_capacity_providers,
-            Some(vec![CapacityProvider::Fargate, CapacityProvider::FargateSpot])
+            Some(vec![
+                CapacityProvider::Fargate,
+                CapacityProvider::FargateSpot
+            ])
         );
         let strategy = s.aws.capacity_provider_strategy.unwrap();
         assert_eq!(
@@ -413,7 +415,9 @@ mod tests {
         assert!(s.aws.enable_execute_command);
         assert_eq!(s.aws.cpu_architecture, Some(CpuArchitecture::Arm64));
         let plain = read(&[]).unwrap();
-        assert!(plain.aws.capacity_provider_strategy.is_none() && !plain.aws.enable_execute_command);
+        assert!(
+            plain.aws.capacity_provider_strategy.is_none() && !plain.aws.enable_execute_command
+        );
         assert!(plain.aws.extra_egress.is_empty() && plain.aws.cpu_architecture.is_none());
     }
 
@@ -438,8 +442,18 @@ mod tests {
     #[test]
     fn each_refusal_names_key_value_and_what_is_valid() {
         for (key, value, path, expected) in [
-            ("cpuArchitecture", "ARM", "cpuArchitecture", "`ARM` is not valid: `X86_64` or `ARM64`"),
-            ("clusterCapacityProviders", r#"["SPOT"]"#, "clusterCapacityProviders", "`FARGATE` or `FARGATE_SPOT`"),
+            (
+                "cpuArchitecture",
+                "ARM",
+                "cpuArchitecture",
+                "`ARM` is not valid: `X86_64` or `ARM64`",
+            ),
+            (
+                "clusterCapacityProviders",
+                r#"["SPOT"]"#,
+                "clusterCapacityProviders",
+                "`FARGATE` or `FARGATE_SPOT`",
+            ),
             (
                 "capacityProviderStrategy",
                 r#"[{"capacityProvider":"FARGATE","base":1,"weight":1},{"capacityProvider":"FARGATE","weight":1}]"#,

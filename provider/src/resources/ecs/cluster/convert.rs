@@ -120,8 +120,7 @@ pub(crate) fn default_strategy_of(
         .iter()
         .filter_map(|item| {
             let provider = parse_provider(item.capacity_provider())?;
-            let before = old_items
-                .and_then(|o| o.iter().find(|o| o.capacity_provider == provider));
+            let before = old_items.and_then(|o| o.iter().find(|o| o.capacity_provider == provider));
             let keep = |actual: i32, old: Option<u32>| match (actual, old) {
                 (0, None) => None,
                 (v, _) => Some(v.max(0) as u32),
@@ -135,7 +134,11 @@ pub(crate) fn default_strategy_of(
         .collect();
     let before = old_items.unwrap_or_default();
     items.sort_by_key(|i| {
-        position(before.iter().map(|b| b.capacity_provider == i.capacity_provider))
+        position(
+            before
+                .iter()
+                .map(|b| b.capacity_provider == i.capacity_provider),
+        )
     });
     Some(items)
 }

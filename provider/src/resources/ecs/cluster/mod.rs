@@ -21,8 +21,8 @@ use crate::validate;
 use convert::{
     capacity_providers_of, default_strategy_of, provider_name, provider_names, strategy_items,
 };
-use validation::*;
 pub(crate) use validation::validate_strategy;
+use validation::*;
 
 pub struct Cluster;
 
@@ -136,7 +136,12 @@ impl Resource for Cluster {
             request = request.settings(ecs_api::container_insights_setting(ci.as_str()));
         }
         request = request
-            .set_capacity_providers(inputs.capacity_providers.as_ref().map(|c| provider_names(c)))
+            .set_capacity_providers(
+                inputs
+                    .capacity_providers
+                    .as_ref()
+                    .map(|c| provider_names(c)),
+            )
             .set_default_capacity_provider_strategy(
                 inputs
                     .default_capacity_provider_strategy

@@ -196,7 +196,11 @@ fn strategy_rules_are_checked_at_preview() {
         ]
     }));
     assert_eq!(err[0].property, "defaultCapacityProviderStrategy[1].base");
-    assert!(err[0].reason.contains("only one entry"), "{}", err[0].reason);
+    assert!(
+        err[0].reason.contains("only one entry"),
+        "{}",
+        err[0].reason
+    );
     let err = failures_of(json!({
         "name": "a",
         "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
@@ -212,7 +216,9 @@ fn strategy_rules_are_checked_at_preview() {
         "defaultCapacityProviderStrategy": [{"capacityProvider": "SPOT"}]
     }));
     assert!(
-        err[0].property.starts_with("defaultCapacityProviderStrategy"),
+        err[0]
+            .property
+            .starts_with("defaultCapacityProviderStrategy"),
         "{err:?}"
     );
     assert!(err[0].reason.contains("FARGATE_SPOT"), "{}", err[0].reason);

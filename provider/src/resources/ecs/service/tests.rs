@@ -206,7 +206,9 @@ fn exec_and_spot_need_a_recent_platform_version() {
     v["platformVersion"] = json!("1.3.0");
     let reason = failure_for(v.clone(), "platformVersion").reason;
     assert!(
-        reason.contains("`1.3.0`") && reason.contains("enableExecuteCommand") && reason.contains("1.4.0"),
+        reason.contains("`1.3.0`")
+            && reason.contains("enableExecuteCommand")
+            && reason.contains("1.4.0"),
         "{reason}"
     );
     v["platformVersion"] = json!("1.4.0");

@@ -148,7 +148,11 @@ fn validate_platform_needs(i: &ServiceInputs, f: &mut Vec<CheckFailure>) {
         .flatten()
         .any(|c| c.capacity_provider == CapacityProvider::FargateSpot);
     let needs = [
-        (i.enable_execute_command == Some(true), [1, 4, 0], "enableExecuteCommand"),
+        (
+            i.enable_execute_command == Some(true),
+            [1, 4, 0],
+            "enableExecuteCommand",
+        ),
         (spot, [1, 3, 0], "FARGATE_SPOT in capacityProviderStrategy"),
     ];
     if let Some((_, min, what)) = needs
