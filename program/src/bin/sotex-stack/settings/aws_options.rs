@@ -225,7 +225,37 @@ impl StackConfig {
         for (n, e) in self.extra_egress.iter().flat_map(|l| l.iter().enumerate()) {
             check_egress(n, e, config)?;
         }
-        Ok(())
+        self.check_certificate_region(config)
+    }
+
+    /// An ALB only uses an ACM certificate of its own region (CreateListener answers
+    /// CertificateNotFound otherwise, during `up`); the region is `fargate:region`.
+    fn check_certificate_region(&self, config: &Config) -> Result<(), Error> {
+        let Some(arn) = &self.certificate_arn else {
+            return Ok(());
+        };
+        let mut parts = arn.0.split(':');
+        if parts.nth(2) != Some("acm") {
+            return Ok(());
+        }
+        let certificate_region = parts.next().unwrap_or_default();
+        let Some((_, region)) = config
+            .namespace_values("fargate")
+            .into_iter()
+            .find(|(k, _)| *k == "region")
+        else {
+            return Ok(());
+        };
+        if certificate_region == region {
+            return Ok(());
+        }
+        Err(config.problem(
+            "certificateArn",
+            &format!(
+                "`{}` is an ACM certificate in {certificate_region}, but the load balancer is in {region} (`fargate:region`): a load balancer only uses certificates of its own region; request or import the certificate in {region} and use that ARN",
+                arn.0
+            ),
+        ))
     }
 }
 
@@ -510,6 +540,35 @@ mod tests {
                 "{key}={value}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn certificate_from_another_region_is_refused() {
+        let arn =
+            "arn:aws:acm:us-east-1:123456789012:certificate/8e1c1e44-0e1b-4a51-9c6c-5e1f0a1b2c3d";
+        let mut values: HashMap<String, String> = HashMap::from([
+            (
+                "sotex-backend:imageRepository".into(),
+                "example.com/sotex/api".into(),
+            ),
+            ("sotex-backend:imageTag".into(), "1.0.0".into()),
+            ("sotex-backend:certificateArn".into(), arn.into()),
+            ("fargate:region".into(), "eu-central-1".into()),
+        ]);
+        let read = |values: &HashMap<String, String>| {
+            let config = Config::new("sotex-backend", "staging", values.clone(), HashSet::new());
+            Settings::read(&config, "staging").map_err(|e| e.to_string())
+        };
+        let e = read(&values).unwrap_err();
+        assert!(
+            e.starts_with("config key `sotex-backend:certificateArn`")
+                && e.contains(
+                    "in us-east-1, but the load balancer is in eu-central-1 (`fargate:region`)"
+                ),
+            "{e}"
+        );
+        values.insert("fargate:region".into(), "us-east-1".into());
+        assert!(read(&values).is_ok());
     }
 
     #[test]
