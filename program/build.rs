@@ -117,6 +117,75 @@ fn gen_type(out: &mut String, name: &str, spec: &Json) {
     let _ = writeln!(out, "    }}\n");
 }
 
+/// `<Name>Args` for a plain object type: every field an optional output, so a secret (or a
+/// not-yet-known value) can sit at any field and stays secret there only, the way Pulumi's other
+/// SDKs accept inputs at every depth. `build()` (or `.into()`) gives the `Output<Name>` the
+/// resource arguments take.
+fn gen_type_args(out: &mut String, name: &str, args_name: &str, spec: &Json) {
+    if spec.get("enum").is_some() {
+        return;
+    }
+    let req = required(spec, "required");
+    let fields = props(spec, "properties");
+    let _ = writeln!(
+        out,
+        "    /// [`{name}`] with each field an output: a secret field stays secret at that field only."
+    );
+    let _ = writeln!(out, "    #[derive(Debug, Clone, Default)]");
+    let _ = writeln!(out, "    pub struct {args_name} {{");
+    for (prop, pspec) in &fields {
+        let mut text = pspec
+            .get("description")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if req.contains(prop) {
+            text.push_str(" (required)");
+        }
+        doc(out, "        ", Some(&text));
+        let _ = writeln!(
+            out,
+            "        pub {}: Option<crate::Output<{}>>,",
+            snake(prop),
+            rust_type(pspec)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "    }}
+"
+    );
+    let _ = writeln!(out, "    impl {args_name} {{");
+    let _ = writeln!(
+        out,
+        "        pub fn build(self) -> crate::Output<{name}> {{"
+    );
+    let _ = writeln!(out, "            crate::output::object({name:?}, vec![");
+    for (prop, _) in &fields {
+        let _ = writeln!(
+            out,
+            "                ({prop:?}, self.{}.map(|o| o.to_json())),",
+            snake(prop)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "            ])
+        }}
+    }}
+"
+    );
+    let _ = writeln!(
+        out,
+        "    impl From<{args_name}> for crate::Output<{name}> {{
+        fn from(args: {args_name}) -> Self {{
+            args.build()
+        }}
+    }}
+"
+    );
+}
+
 /// `<Name>Args` with every input as an optional output (the provider reports missing required
 /// ones at preview, naming the property).
 fn gen_args(
@@ -276,9 +345,34 @@ fn main() {
     .expect("schema/schema.json is JSON");
 
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
+    // `<Name>Args` is taken by resources and functions; a type of the same name gets
+    // `<Name>InputArgs` instead.
+    let taken: Vec<String> = schema["resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(t, _)| t.clone())
+        .chain(
+            schema["functions"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(t, _)| {
+                    let (module, name) = token_parts(t);
+                    format!("fargate:{module}:{}", pascal(name))
+                }),
+        )
+        .collect();
     for (token, spec) in schema["types"].as_object().into_iter().flatten() {
         let (module, name) = token_parts(token);
-        gen_type(modules.entry(module.to_string()).or_default(), name, spec);
+        let body = modules.entry(module.to_string()).or_default();
+        gen_type(body, name, spec);
+        let args_name = if taken.iter().any(|t| t == token) {
+            format!("{name}InputArgs")
+        } else {
+            format!("{name}Args")
+        };
+        gen_type_args(body, name, &args_name, spec);
     }
     for (token, spec) in schema["resources"].as_object().into_iter().flatten() {
         let (module, _) = token_parts(token);

@@ -117,7 +117,12 @@ fn main() {
         Builds::default()
     };
 
-    let markdown = report::render(&args, &footprint, &cycles, &languages, &builds);
+    let mut markdown = report::render(&args, &footprint, &cycles, &languages, &builds);
+    if !args.build {
+        // A run without `--build` keeps the build figures of the last `--build` run.
+        let previous = std::fs::read_to_string(&args.out).ok();
+        markdown = report::keep_build_section(&markdown, previous.as_deref());
+    }
     std::fs::write(&args.out, markdown).expect("write the report");
     eprintln!("== wrote {}", args.out.display());
 }

@@ -404,3 +404,56 @@ pub fn render(
     }
     md
 }
+
+const BUILD_HEADING: &str = "## Build\n";
+const KEPT_NOTE: &str = "\nKept from the last `bench/run --build` (this run did not build).\n";
+
+/// `fresh` with its build section replaced by the one in `previous` (the last report), when
+/// `previous` has measured figures: a run without `--build` must not erase them.
+pub fn keep_build_section(fresh: &str, previous: Option<&str>) -> String {
+    let section = |md: &str| -> Option<(usize, usize)> {
+        let start = md.find(BUILD_HEADING)?;
+        let body = start + BUILD_HEADING.len();
+        let end = md[body..].find("\n## ").map_or(md.len(), |i| body + i + 1);
+        Some((start, end))
+    };
+    let Some(previous) = previous else {
+        return fresh.to_string();
+    };
+    match (section(fresh), section(previous)) {
+        (Some((start, end)), Some((p_start, p_end)))
+            if previous[p_start..p_end].contains("| clean release build") =>
+        {
+            let body = previous[p_start + BUILD_HEADING.len()..p_end].replacen(KEPT_NOTE, "", 1);
+            let kept = format!("{BUILD_HEADING}{KEPT_NOTE}{body}");
+            format!("{}{kept}{}", &fresh[..start], &fresh[end..])
+        }
+        _ => fresh.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_build_section;
+
+    const MEASURED: &str = "# B\n\n## Footprint\n\nold\n\n## Build\n\n| build | time |\n| clean release build | 400 s |\n";
+
+    #[test]
+    fn a_run_without_build_keeps_the_last_build_figures() {
+        let fresh = "# B\n\n## Footprint\n\nnew\n\n## Build\n\nNot measured in this run.\n";
+        let kept = keep_build_section(fresh, Some(MEASURED));
+        assert!(kept.contains("new") && !kept.contains("old"), "{kept}");
+        assert!(kept.contains("| clean release build | 400 s |"), "{kept}");
+        assert!(!kept.contains("Not measured"), "{kept}");
+        // Kept twice stays one note.
+        let again = keep_build_section(fresh, Some(&kept));
+        assert_eq!(again.matches("Kept from the last").count(), 1, "{again}");
+    }
+
+    #[test]
+    fn nothing_to_keep_leaves_the_fresh_report() {
+        let fresh = "# B\n\n## Build\n\nNot measured in this run.\n";
+        assert_eq!(keep_build_section(fresh, None), fresh);
+        assert_eq!(keep_build_section(fresh, Some(fresh)), fresh);
+    }
+}

@@ -211,18 +211,41 @@ fn secrets_in_a_real_preview_are_masked() {
     );
 }
 
-/// The real stack's task definition carries a secret environment variable (`SENTRY_DSN`), so
-/// pulumi marks its whole container list secret: the image change is shown, its values are not.
+/// The pull-request case on the real stack: its container has a secret variable
+/// (`SENTRY_DSN`, kept in SSM and referenced by ARN), yet the image change, the task size and
+/// the health check path show in plain text; the secret appears nowhere.
 #[test]
-fn the_real_stacks_secret_container_list_stays_masked() {
-    let json = fixture("sotex-stack-image");
-    assert!(json.contains(r#""containers": "[secret]""#), "{json}");
-    let text = render(&[(None, json)]);
-    assert!(
-        text.contains("`containers[0].image`: `[secret]` → `[secret]`"),
-        "{text}"
-    );
-    assert!(!text.contains("sentry"), "{text}");
+fn the_real_stacks_pull_request_shows_the_image_in_plain_text() {
+    let json = fixture("sotex-stack-pr");
+    let text = render(&[(None, json.clone())]);
+    for plain in [
+        "`containers[0].image`: `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api:2026.11.28-4d5e6f7` → `123456789012.dkr.ecr.eu-central-1.amazonaws.com/sotex-box-api:2026.11.29-9a8b7c6`",
+        "`cpu`: `256` → `512`",
+        "`memory`: `512` → `1024`",
+        "`/ready`",
+    ] {
+        assert!(text.contains(plain), "{plain} missing:\n{text}");
+    }
+    assert!(!text.contains("[secret]"), "{text}");
+    for secret in ["f3a9c1d27e5b4a8c", "sentry"] {
+        assert!(!json.contains(secret), "{secret} in the preview JSON");
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+}
+
+/// Only the secret's value changes: its SSM parameter shows `[secret]` → `[secret]`, the
+/// service rolls out, and neither value is anywhere in the preview or the comment.
+#[test]
+fn the_real_stacks_secret_rotation_shows_only_secret() {
+    let json = fixture("sotex-stack-secret");
+    let text = render(&[(None, json.clone())]);
+    assert!(text.contains("`value`: `[secret]` → `[secret]`"), "{text}");
+    assert!(text.contains("`fargate:ssm:Parameter`"), "{text}");
+    assert!(!text.contains("`fargate:ecs:TaskDefinition`"), "{text}");
+    for secret in ["f3a9c1d27e5b4a8c", "0c7d15be9a2f4e61"] {
+        assert!(!json.contains(secret), "{secret} in the preview JSON");
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
 }
 
 #[test]

@@ -1,12 +1,121 @@
 //! Typed reading of stack configuration (`<project>:<key>` in `Pulumi.<stack>.yaml`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use pulumi_rs_proto::value::{PathSegment, PropertyPath};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
 use crate::error::Error;
-use crate::output::Output;
+use crate::output::{Output, Resolved};
+
+/// Environment variable the language host uses to hand the program the `secure:` places inside
+/// structured secret keys: a JSON object `"<ns>:<key>"` → list of paths, each a list of keys
+/// (strings) and list indices (numbers).
+pub const SECRET_PATHS_ENV: &str = "PULUMI_CONFIG_SECRET_PATHS";
+
+/// Encodes secret places for [`SECRET_PATHS_ENV`].
+pub fn encode_secret_paths(paths: &BTreeMap<String, Vec<PropertyPath>>) -> String {
+    let object: serde_json::Map<String, Json> = paths
+        .iter()
+        .map(|(key, paths)| {
+            let list = paths
+                .iter()
+                .map(|p| {
+                    Json::Array(
+                        p.iter()
+                            .map(|seg| match seg {
+                                PathSegment::Key(k) => Json::String(k.clone()),
+                                PathSegment::Index(i) => Json::from(*i),
+                            })
+                            .collect(),
+                    )
+                })
+                .collect();
+            (key.clone(), Json::Array(list))
+        })
+        .collect();
+    Json::Object(object).to_string()
+}
+
+fn decode_secret_paths(text: &str) -> Result<HashMap<String, Vec<PropertyPath>>, String> {
+    let raw: HashMap<String, Vec<Vec<Json>>> =
+        serde_json::from_str(text).map_err(|e| e.to_string())?;
+    raw.into_iter()
+        .map(|(key, paths)| {
+            let paths = paths
+                .into_iter()
+                .map(|p| {
+                    p.into_iter()
+                        .map(|seg| match seg {
+                            Json::String(k) => Ok(PathSegment::Key(k)),
+                            Json::Number(n) => n
+                                .as_u64()
+                                .map(|i| PathSegment::Index(i as usize))
+                                .ok_or_else(|| format!("bad list index {n}")),
+                            other => Err(format!("bad path segment {other}")),
+                        })
+                        .collect::<Result<PropertyPath, String>>()
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok((key, paths))
+        })
+        .collect()
+}
+
+/// The `secure:` places inside each structured value of a stack file's `config:` (`<ns>:<key>`
+/// → paths into the value). A key whose whole value is `secure:` is not listed (it is secret
+/// as a whole). Reads only where the ciphertexts sit, never decrypts.
+pub fn secure_places_in_stack_file(
+    text: &str,
+) -> Result<BTreeMap<String, Vec<PropertyPath>>, String> {
+    #[derive(serde::Deserialize)]
+    struct StackFile {
+        #[serde(default)]
+        config: BTreeMap<String, Json>,
+    }
+    fn is_secure(v: &Json) -> bool {
+        v.as_object()
+            .is_some_and(|m| m.len() == 1 && m.get("secure").is_some_and(Json::is_string))
+    }
+    fn walk(v: &Json, at: &mut PropertyPath, out: &mut Vec<PropertyPath>) {
+        if is_secure(v) {
+            out.push(at.clone());
+            return;
+        }
+        match v {
+            Json::Object(m) => {
+                for (k, item) in m {
+                    at.push(PathSegment::Key(k.clone()));
+                    walk(item, at, out);
+                    at.pop();
+                }
+            }
+            Json::Array(a) => {
+                for (i, item) in a.iter().enumerate() {
+                    at.push(PathSegment::Index(i));
+                    walk(item, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let file: StackFile = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+    let mut places = BTreeMap::new();
+    for (key, value) in file.config {
+        if is_secure(&value) {
+            continue;
+        }
+        let mut paths = Vec::new();
+        walk(&value, &mut Vec::new(), &mut paths);
+        if !paths.is_empty() {
+            places.insert(key, paths);
+        }
+    }
+    Ok(places)
+}
 
 /// The stack's configuration as the engine handed it to the program.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +124,10 @@ pub struct Config {
     stack: String,
     values: HashMap<String, String>,
     secret_keys: HashSet<String>,
+    /// For a secret key whose stack-file value is a map or list: the places inside it that are
+    /// `secure:` (the engine sends only the key as secret, so the language host reads the
+    /// places from the stack file). A secret key without an entry is secret as a whole.
+    secret_paths: HashMap<String, Vec<PropertyPath>>,
 }
 
 impl Config {
@@ -29,7 +142,15 @@ impl Config {
             stack: stack.to_string(),
             values,
             secret_keys,
+            secret_paths: HashMap::new(),
         }
+    }
+
+    /// The same configuration, with the `secure:` places inside structured secret keys
+    /// (`<namespace>:<key>` → paths into the key's value).
+    pub fn with_secret_paths(mut self, secret_paths: HashMap<String, Vec<PropertyPath>>) -> Self {
+        self.secret_paths = secret_paths;
+        self
     }
 
     pub(crate) fn from_env(project: &str, stack: &str) -> Result<Self, Error> {
@@ -49,7 +170,12 @@ impl Config {
             })?,
             _ => HashSet::new(),
         };
-        Ok(Self::new(project, stack, values, secret_keys))
+        let secret_paths = match std::env::var(SECRET_PATHS_ENV) {
+            Ok(s) if !s.is_empty() => decode_secret_paths(&s)
+                .map_err(|e| Error::Setup(format!("{SECRET_PATHS_ENV} is not valid: {e}")))?,
+            _ => HashMap::new(),
+        };
+        Ok(Self::new(project, stack, values, secret_keys).with_secret_paths(secret_paths))
     }
 
     fn full_key(&self, key: &str) -> String {
@@ -112,6 +238,32 @@ impl Config {
         self.secret_keys.contains(&self.full_key(key))
     }
 
+    /// The secret places inside a key's value: empty when the key is not secret, `[[]]` (the
+    /// whole value) when the key is secret and the places are not known, else one path per
+    /// `secure:` leaf (`environment.SENTRY_DSN` → `[[SENTRY_DSN]]`).
+    pub fn secret_paths(&self, key: &str) -> Vec<PropertyPath> {
+        if !self.is_secret(key) {
+            return Vec::new();
+        }
+        match self.secret_paths.get(&self.full_key(key)) {
+            Some(paths) if !paths.is_empty() => paths.clone(),
+            _ => vec![Vec::new()],
+        }
+    }
+
+    /// `value` (read from `key`) as an output whose secure leaves only are secret: a map with one
+    /// `secure:` entry keeps its other entries readable in diffs.
+    pub fn output_of<T>(&self, key: &str, value: T) -> Output<T>
+    where
+        T: Clone + Send + Sync + 'static,
+    {
+        let paths = self.secret_paths(key);
+        if paths.iter().any(Vec::is_empty) {
+            return Output::secret(value);
+        }
+        Output::from_nested(Resolved::known(value), paths)
+    }
+
     /// Reads an optional value of any deserialisable type. Structured values arrive as JSON;
     /// plain strings are accepted for string-typed keys.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, Error> {
@@ -162,18 +314,13 @@ impl Config {
         ))
     }
 
-    /// Reads an optional value as an output that is secret when the key is secret.
+    /// Reads an optional value as an output that is secret where the stack file has `secure:`
+    /// values: as a whole for a secret scalar, at its secure leaves for a map or list.
     pub fn get_output<T>(&self, key: &str) -> Result<Option<Output<T>>, Error>
     where
         T: DeserializeOwned + Clone + Send + Sync + 'static,
     {
-        Ok(self.get::<T>(key)?.map(|v| {
-            if self.is_secret(key) {
-                Output::secret(v)
-            } else {
-                Output::new(v)
-            }
-        }))
+        Ok(self.get::<T>(key)?.map(|v| self.output_of(key, v)))
     }
 }
 
@@ -279,5 +426,53 @@ mod tests {
             e,
             "config key `proj:path` in Pulumi.dev.yaml: `health` is not valid: a path starting with `/`"
         );
+    }
+
+    #[test]
+    fn secure_places_are_read_from_the_stack_file() {
+        let text = "config:\n  app:token:\n    secure: v1:abc\n  app:environment:\n    LOG_LEVEL: Debug\n    SENTRY_DSN:\n      secure: v1:def\n  app:list:\n    - plain\n    - secure: v1:ghi\n  app:plain: x\n";
+        let places = secure_places_in_stack_file(text).unwrap();
+        assert_eq!(
+            places,
+            BTreeMap::from([
+                (
+                    "app:environment".to_string(),
+                    vec![vec![PathSegment::Key("SENTRY_DSN".into())]]
+                ),
+                ("app:list".to_string(), vec![vec![PathSegment::Index(1)]]),
+            ])
+        );
+        let round = decode_secret_paths(&encode_secret_paths(&places)).unwrap();
+        assert_eq!(round.len(), 2);
+        assert_eq!(round["app:list"], places["app:list"]);
+    }
+
+    #[tokio::test]
+    async fn a_map_with_one_secure_entry_is_secret_at_that_entry_only() {
+        let c = config(
+            &[
+                (
+                    "proj:environment",
+                    r#"{"LOG_LEVEL":"Debug","SENTRY_DSN":"dsn"}"#,
+                ),
+                ("proj:token", "t"),
+            ],
+            &["proj:environment", "proj:token"],
+        )
+        .with_secret_paths(HashMap::from([(
+            "proj:environment".to_string(),
+            vec![vec![PathSegment::Key("SENTRY_DSN".into())]],
+        )]));
+        let env = c
+            .get_output::<BTreeMap<String, String>>("environment")
+            .unwrap()
+            .unwrap();
+        let (whole, paths) = env.resolve_nested().await;
+        assert!(!whole.secret);
+        assert_eq!(paths, vec![vec![PathSegment::Key("SENTRY_DSN".into())]]);
+        // Seen as a whole it is still secret; a key without places is secret as a whole.
+        assert!(env.resolve().await.secret);
+        let token = c.get_output::<String>("token").unwrap().unwrap();
+        assert!(token.resolve_nested().await.0.secret);
     }
 }

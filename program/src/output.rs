@@ -1,11 +1,15 @@
 //! `Output<T>`: a value that a resource produces later, possibly unknown during preview,
 //! possibly secret, and carrying the URNs it depends on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use pulumi_rs_proto::value::{PathSegment, PropertyPath};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value as Json};
 
 /// A resolved output: `value` is `None` when unknown (preview).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,10 +37,17 @@ impl<T> Resolved<T> {
     }
 }
 
+/// A resolved value with the places inside it that are secret (paths in its JSON form), so a
+/// secret stays secret where it sits instead of hiding everything around it.
+struct Settled<T> {
+    resolved: Resolved<T>,
+    secret_paths: Vec<PropertyPath>,
+}
+
 /// A value that may not exist yet. Cheap to clone: clones share one computation.
 #[derive(Clone)]
 pub struct Output<T: Clone + Send + Sync + 'static> {
-    inner: Shared<BoxFuture<'static, Arc<Resolved<T>>>>,
+    inner: Shared<BoxFuture<'static, Arc<Settled<T>>>>,
 }
 
 impl<T: Clone + Send + Sync + 'static> std::fmt::Debug for Output<T> {
@@ -78,21 +89,55 @@ impl<T: Clone + Send + Sync + 'static> Output<T> {
     }
 
     pub fn from_resolved(resolved: Resolved<T>) -> Self {
-        let resolved = Arc::new(resolved);
+        Self::from_nested(resolved, Vec::new())
+    }
+
+    /// A resolved value whose parts at `secret_paths` (paths into its JSON form) are secret.
+    pub fn from_nested(resolved: Resolved<T>, secret_paths: Vec<PropertyPath>) -> Self {
+        let settled = Arc::new(Settled {
+            resolved,
+            secret_paths,
+        });
         Self {
-            inner: async move { resolved }.boxed().shared(),
+            inner: async move { settled }.boxed().shared(),
         }
     }
 
     pub fn from_future(fut: impl Future<Output = Resolved<T>> + Send + 'static) -> Self {
+        Self::from_nested_future(fut.map(|resolved| (resolved, Vec::new())))
+    }
+
+    /// Like [`Output::from_future`], for a value with secret parts.
+    pub fn from_nested_future(
+        fut: impl Future<Output = (Resolved<T>, Vec<PropertyPath>)> + Send + 'static,
+    ) -> Self {
         Self {
-            inner: fut.map(Arc::new).boxed().shared(),
+            inner: fut
+                .map(|(resolved, secret_paths)| {
+                    Arc::new(Settled {
+                        resolved,
+                        secret_paths,
+                    })
+                })
+                .boxed()
+                .shared(),
         }
     }
 
-    /// Waits for the value.
+    /// Waits for the value. A value with a secret part reads as secret as a whole: code that
+    /// sees only the whole value must not lose the secrecy of a part.
     pub async fn resolve(&self) -> Resolved<T> {
-        (*self.inner.clone().await).clone()
+        let settled = self.inner.clone().await;
+        let mut resolved = settled.resolved.clone();
+        resolved.secret |= !settled.secret_paths.is_empty();
+        resolved
+    }
+
+    /// Waits for the value and the paths of its secret parts (in its JSON form). `secret` is
+    /// true only when the value is secret as a whole.
+    pub async fn resolve_nested(&self) -> (Resolved<T>, Vec<PropertyPath>) {
+        let settled = self.inner.clone().await;
+        (settled.resolved.clone(), settled.secret_paths.clone())
     }
 
     /// Derives a new output; unknown stays unknown, secret stays secret.
@@ -167,24 +212,131 @@ impl<T: Clone + Send + Sync + 'static> Output<T> {
     }
 }
 
-/// Combines many outputs of one type into an output of a list.
+impl<T: Serialize + Clone + Send + Sync + 'static> Output<T> {
+    /// The value in JSON form, keeping its secret parts where they are.
+    pub fn to_json(&self) -> Output<Json> {
+        let this = self.clone();
+        Output::from_nested_future(async move {
+            let (r, paths) = this.resolve_nested().await;
+            let resolved = Resolved {
+                value: r
+                    .value
+                    .map(|v| serde_json::to_value(v).unwrap_or(Json::Null)),
+                secret: r.secret,
+                dependencies: r.dependencies,
+            };
+            (resolved, paths)
+        })
+    }
+}
+
+/// Where the secret parts of `child` sit once it is placed at `at` inside a parent.
+fn nest(at: PathSegment, child_secret: bool, child_paths: Vec<PropertyPath>) -> Vec<PropertyPath> {
+    if child_secret {
+        return vec![vec![at]];
+    }
+    child_paths
+        .into_iter()
+        .map(|p| std::iter::once(at.clone()).chain(p).collect())
+        .collect()
+}
+
+/// Combines many outputs of one type into an output of a list. A secret item stays secret at
+/// its place in the list; the list itself is not secret for it.
 pub fn all<T: Clone + Send + Sync + 'static>(outputs: Vec<Output<T>>) -> Output<Vec<T>> {
-    Output::from_future(async move {
-        let resolved = futures::future::join_all(outputs.iter().map(Output::resolve)).await;
+    Output::from_nested_future(async move {
+        let resolved = futures::future::join_all(outputs.iter().map(Output::resolve_nested)).await;
         let mut out = Resolved {
             value: Some(Vec::with_capacity(resolved.len())),
             secret: false,
             dependencies: BTreeSet::new(),
         };
-        for r in resolved {
-            out.secret |= r.secret;
+        let mut paths = Vec::new();
+        for (i, (r, item_paths)) in resolved.into_iter().enumerate() {
+            paths.extend(nest(PathSegment::Index(i), r.secret, item_paths));
             out.dependencies.extend(r.dependencies);
             match (r.value, out.value.as_mut()) {
                 (Some(v), Some(list)) => list.push(v),
                 _ => out.value = None,
             }
         }
-        out
+        (out, paths)
+    })
+}
+
+/// Combines a map of outputs into an output of a map (e.g. environment variables or tags). A
+/// secret value stays secret under its key only.
+pub fn all_map<V: Clone + Send + Sync + 'static>(
+    outputs: BTreeMap<String, Output<V>>,
+) -> Output<BTreeMap<String, V>> {
+    Output::from_nested_future(async move {
+        let resolved =
+            futures::future::join_all(outputs.values().map(Output::resolve_nested)).await;
+        let mut out = Resolved {
+            value: Some(BTreeMap::new()),
+            secret: false,
+            dependencies: BTreeSet::new(),
+        };
+        let mut paths = Vec::new();
+        for (key, (r, item_paths)) in outputs.into_keys().zip(resolved) {
+            paths.extend(nest(PathSegment::Key(key.clone()), r.secret, item_paths));
+            out.dependencies.extend(r.dependencies);
+            match (r.value, out.value.as_mut()) {
+                (Some(v), Some(map)) => {
+                    map.insert(key, v);
+                }
+                _ => out.value = None,
+            }
+        }
+        (out, paths)
+    })
+}
+
+/// Builds a typed object from its fields (JSON name → value), keeping each field's secrecy at
+/// that field. The generated `<Type>Args` input types build their plain type with this.
+/// Unknown while any field is. A required field left out is a programming error, reported
+/// with the type and field names when the value is used.
+pub fn object<T>(
+    type_name: &'static str,
+    fields: Vec<(&'static str, Option<Output<Json>>)>,
+) -> Output<T>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    Output::from_nested_future(async move {
+        let present: Vec<(&'static str, Output<Json>)> = fields
+            .into_iter()
+            .filter_map(|(name, field)| field.map(|f| (name, f)))
+            .collect();
+        let resolved =
+            futures::future::join_all(present.iter().map(|(_, f)| f.resolve_nested())).await;
+        let mut object = Some(Map::new());
+        let mut dependencies = BTreeSet::new();
+        let mut paths = Vec::new();
+        for ((name, _), (r, field_paths)) in present.iter().zip(resolved) {
+            paths.extend(nest(
+                PathSegment::Key(name.to_string()),
+                r.secret,
+                field_paths,
+            ));
+            dependencies.extend(r.dependencies);
+            match (r.value, object.as_mut()) {
+                (Some(v), Some(m)) => {
+                    m.insert(name.to_string(), v);
+                }
+                _ => object = None,
+            }
+        }
+        let value = object.map(|m| {
+            serde_json::from_value::<T>(Json::Object(m))
+                .unwrap_or_else(|e| panic!("{type_name}Args: {e}"))
+        });
+        let resolved = Resolved {
+            value,
+            secret: false,
+            dependencies,
+        };
+        (resolved, paths)
     })
 }
 

@@ -1,7 +1,7 @@
 //! The program side of a deployment: connects to the engine's resource monitor, registers the
 //! stack and its resources (concurrently, up to the engine's parallelism), and reports exports.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,7 +17,7 @@ use pulumi_rs_proto::pulumirpc::{
     LogRequest, LogSeverity, RegisterResourceOutputsRequest, RegisterResourceRequest,
     ResourceInvokeRequest,
 };
-use pulumi_rs_proto::value::{self, is_secret, is_unknown, json_to_struct, opt_struct_to_json};
+use pulumi_rs_proto::value::{self, PropertyPath, is_unknown, json_to_struct, opt_struct_to_json};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value as Json};
 use tokio::sync::Semaphore;
@@ -49,13 +49,19 @@ pub struct ResourceOptions {
     pub depends_on: Vec<Output<String>>,
     /// Provider reference (`<urn>::<id>`) for an explicit provider instance.
     pub provider: Option<Output<String>>,
+    /// Package name → provider reference, for a component: its children of that package use
+    /// it (the engine resolves this, as for the other SDKs).
+    pub providers: BTreeMap<String, Output<String>>,
+    /// Refuse to delete. Unset (false) inherits the parent component's setting.
     pub protect: bool,
     pub ignore_changes: Vec<String>,
     pub custom_timeouts: Option<CustomTimeouts>,
     pub delete_before_replace: bool,
     pub retain_on_delete: bool,
-    /// Former URNs of this resource, so a rename is not a replacement.
-    pub aliases: Vec<String>,
+    /// Former identities of this resource (a URN, or name / type / parent that changed), so a
+    /// rename or a move under a component is not a replacement. A component's aliases also
+    /// apply to its children.
+    pub aliases: Vec<crate::component::Alias>,
     /// Output properties to store as secrets.
     pub additional_secret_outputs: Vec<String>,
     /// Adopt an existing cloud resource with this id (`pulumi import` from code).
@@ -110,25 +116,25 @@ impl RegisteredResource {
     {
         let reg = self.registration.clone();
         let name = name.to_string();
-        Output::from_future(async move {
+        Output::from_nested_future(async move {
             let r = reg.await;
             let dependencies: BTreeSet<String> = r.urn.iter().cloned().collect();
             let mut raw = r.state.get(&name).cloned().unwrap_or(Json::Null);
-            let mut secret = false;
-            if is_secret(&raw) {
-                secret = true;
-                raw = raw.get("value").cloned().unwrap_or(Json::Null);
-            }
+            // A secret part stays secret at its place; only a secret whole makes all secret.
+            let mut secret_paths = value::unwrap_secrets(&mut raw);
+            let secret = secret_paths.iter().any(Vec::is_empty);
+            secret_paths.retain(|p| !p.is_empty());
             let value = if is_unknown(&raw) || value::contains_unknowns(&raw) {
                 None
             } else {
                 serde_json::from_value(raw).ok()
             };
-            Resolved {
+            let resolved = Resolved {
                 value,
                 secret,
                 dependencies,
-            }
+            };
+            (resolved, secret_paths)
         })
     }
 }
@@ -155,10 +161,22 @@ pub struct Context {
 
 /// A resolved value as the engine expects it: wrapped when secret, the unknown sentinel when
 /// not known (preview).
-fn wire_value(v: Option<Json>, secret: bool) -> Json {
+pub(crate) fn wire_value(v: Option<Json>, secret: bool) -> Json {
+    wire_value_nested(v, secret, &[])
+}
+
+/// Like [`wire_value`], with a secret marker at each secret part's place only (the protocol
+/// allows the marker at any depth), so the rest of the value stays readable in diffs.
+pub(crate) fn wire_value_nested(
+    v: Option<Json>,
+    secret: bool,
+    secret_paths: &[PropertyPath],
+) -> Json {
     match v {
-        Some(v) if secret => value::secret(v),
-        Some(v) => v,
+        Some(mut v) => {
+            value::rewrap_secrets(&mut v, secret_paths);
+            if secret { value::secret(v) } else { v }
+        }
         None => value::unknown(),
     }
 }
@@ -177,25 +195,57 @@ fn channel(address: &str) -> Result<Channel, Error> {
         .connect_lazy())
 }
 
+/// Where a program runs: the engine's addresses and the deployment's settings (from the
+/// language host's environment, or from a mock run).
+pub(crate) struct RunSettings {
+    pub monitor: String,
+    pub engine: Option<String>,
+    pub project: String,
+    pub stack: String,
+    pub dry_run: bool,
+    pub parallel: usize,
+    pub config: Config,
+}
+
 impl Context {
     async fn connect() -> Result<Self, Error> {
-        let monitor = ResourceMonitorClient::new(channel(&env("PULUMI_MONITOR")?)?)
-            .max_decoding_message_size(MAX_MESSAGE_BYTES)
-            .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        let engine = std::env::var("PULUMI_ENGINE")
-            .ok()
-            .filter(|a| !a.is_empty())
-            .map(|a| channel(&a).map(EngineClient::new))
-            .transpose()?;
         let project = env("PULUMI_PROJECT")?;
         let stack = env("PULUMI_STACK")?;
-        let dry_run = std::env::var("PULUMI_DRY_RUN").is_ok_and(|v| v == "true");
-        let parallel = std::env::var("PULUMI_PARALLEL")
-            .ok()
-            .and_then(|p| p.parse::<usize>().ok())
-            .filter(|p| *p > 0)
-            .unwrap_or(16);
         let config = Config::from_env(&project, &stack)?;
+        Self::connect_to(RunSettings {
+            monitor: env("PULUMI_MONITOR")?,
+            engine: std::env::var("PULUMI_ENGINE")
+                .ok()
+                .filter(|a| !a.is_empty()),
+            project,
+            stack,
+            dry_run: std::env::var("PULUMI_DRY_RUN").is_ok_and(|v| v == "true"),
+            parallel: std::env::var("PULUMI_PARALLEL")
+                .ok()
+                .and_then(|p| p.parse::<usize>().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(16),
+            config,
+        })
+        .await
+    }
+
+    pub(crate) async fn connect_to(settings: RunSettings) -> Result<Self, Error> {
+        let RunSettings {
+            monitor,
+            engine,
+            project,
+            stack,
+            dry_run,
+            parallel,
+            config,
+        } = settings;
+        let monitor = ResourceMonitorClient::new(channel(&monitor)?)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let engine = engine
+            .map(|a| channel(&a).map(EngineClient::new))
+            .transpose()?;
         let mut inner = Inner {
             monitor,
             engine,
@@ -235,6 +285,33 @@ impl Context {
 
     pub fn stack(&self) -> &str {
         &self.inner.stack
+    }
+
+    /// The root stack resource's URN: the parent of resources declared without one.
+    pub fn stack_urn(&self) -> &str {
+        &self.inner.stack_urn
+    }
+
+    pub(crate) fn monitor(&self) -> ResourceMonitorClient<Channel> {
+        self.inner.monitor.clone()
+    }
+
+    /// Runs `work` in the background; the run waits for it and fails if it fails.
+    pub(crate) fn spawn_tracked(
+        &self,
+        work: impl Future<Output = Result<(), Error>> + Send + 'static,
+    ) {
+        let ctx = self.clone();
+        let handle = tokio::spawn(async move {
+            if let Err(e) = work.await {
+                ctx.fail(&e).await;
+            }
+        });
+        self.inner
+            .pending
+            .lock()
+            .expect("pending lock")
+            .push(handle);
     }
 
     /// True during `pulumi preview` (and the preview phase of `up`).
@@ -430,9 +507,13 @@ impl Context {
         let mut object = Map::new();
         let mut property_dependencies = HashMap::new();
         let mut dependencies = BTreeSet::new();
-        let resolved = futures::future::join_all(properties.iter().map(|(_, o)| o.resolve())).await;
-        for ((key, _), r) in properties.iter().zip(resolved) {
-            object.insert(key.clone(), wire_value(r.value, r.secret));
+        let resolved =
+            futures::future::join_all(properties.iter().map(|(_, o)| o.resolve_nested())).await;
+        for ((key, _), (r, secret_paths)) in properties.iter().zip(resolved) {
+            object.insert(
+                key.clone(),
+                wire_value_nested(r.value, r.secret, &secret_paths),
+            );
             dependencies.extend(r.dependencies.iter().cloned());
             property_dependencies.insert(
                 key.clone(),
@@ -448,8 +529,17 @@ impl Context {
             Some(p) => p.resolve().await.value.unwrap_or_default(),
             None => self.inner.stack_urn.clone(),
         };
+        // A custom resource without its own provider takes its package's from the `providers`
+        // its component passed down.
         let provider = match &options.provider {
             Some(p) => p.resolve().await.value.unwrap_or_default(),
+            None if custom => match options
+                .providers
+                .get(crate::component::package_of(type_token))
+            {
+                Some(p) => p.resolve().await.value.unwrap_or_default(),
+                None => String::new(),
+            },
             None => String::new(),
         };
         let custom_timeouts = options.custom_timeouts.as_ref().map(|t| RpcTimeouts {
@@ -463,7 +553,8 @@ impl Context {
             parent,
             custom,
             object: Some(json_to_struct(&Json::Object(object))),
-            protect: Some(options.protect),
+            // Unset rather than false, so the engine applies the parent component's setting.
+            protect: options.protect.then_some(true),
             dependencies: dependencies.into_iter().collect(),
             provider,
             property_dependencies,
@@ -471,11 +562,13 @@ impl Context {
             ignore_changes: options.ignore_changes.clone(),
             accept_secrets: true,
             additional_secret_outputs: options.additional_secret_outputs.clone(),
-            alias_ur_ns: options.aliases.clone(),
+            aliases: crate::component::wire_aliases(&options.aliases).await?,
+            alias_specs: true,
+            providers: crate::component::resolve_providers(&options.providers).await,
             import_id: options.import_id.clone().unwrap_or_default(),
             custom_timeouts,
             supports_partial_values: true,
-            retain_on_delete: Some(options.retain_on_delete),
+            retain_on_delete: options.retain_on_delete.then_some(true),
             ..Default::default()
         };
         let _permit = self.inner.permits.acquire().await.expect("semaphore open");
@@ -504,7 +597,7 @@ impl Context {
         })
     }
 
-    async fn fail(&self, e: &Error) {
+    pub(crate) async fn fail(&self, e: &Error) {
         self.inner.failed.store(true, Ordering::SeqCst);
         // The engine shows a failed step itself; saying it again would only add noise.
         if !e.reported_by_engine() {
@@ -563,7 +656,7 @@ impl Context {
 
 /// The engine's answer for a call it cut off while shutting down (after a failure it has shown):
 /// the call is cancelled, or its provider connection was closing.
-fn is_shutdown(status: &tonic::Status) -> bool {
+pub(crate) fn is_shutdown(status: &tonic::Status) -> bool {
     matches!(
         status.code(),
         tonic::Code::Unavailable | tonic::Code::Cancelled
@@ -606,16 +699,7 @@ where
                 return ExitCode::FAILURE;
             }
         };
-        let result = program(ctx.clone()).await;
-        let result = match result {
-            Ok(()) => ctx.finish().await,
-            Err(e) => {
-                // Let registrations already under way finish so state stays accurate.
-                let _ = ctx.finish().await;
-                Err(e)
-            }
-        };
-        match result {
+        match run_program(&ctx, program).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(Error::Bail) => ExitCode::from(EXIT_BAIL),
             Err(e) => {
@@ -626,6 +710,23 @@ where
             }
         }
     })
+}
+
+/// Runs the program's closure, then waits for everything it declared and registers the stack
+/// outputs.
+pub(crate) async fn run_program<F, Fut>(ctx: &Context, program: F) -> Result<(), Error>
+where
+    F: FnOnce(Context) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
+    match program(ctx.clone()).await {
+        Ok(()) => ctx.finish().await,
+        Err(e) => {
+            // Let registrations already under way finish so state stays accurate.
+            let _ = ctx.finish().await;
+            Err(e)
+        }
+    }
 }
 
 /// Helper to build a property list for [`Context::register_resource`].
@@ -643,15 +744,125 @@ impl Properties {
         T: serde::Serialize + Clone + Send + Sync + 'static,
     {
         if let Some(v) = value {
-            self.0.push((
-                key.to_string(),
-                v.map(|x| serde_json::to_value(x).unwrap_or(Json::Null)),
-            ));
+            self.0.push((key.to_string(), v.to_json()));
         }
         self
     }
 
     pub fn into_vec(self) -> Vec<(String, Output<Json>)> {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use pulumi_rs_proto::value::{SECRET_SIG, SIG_KEY};
+    use serde_json::json;
+
+    use super::*;
+    use crate::fargate::ecs::{ContainerDefinitionArgs, HealthCheckArgs, TaskDefinitionArgs};
+    use crate::output::{all, all_map};
+
+    fn secret(v: Json) -> Json {
+        json!({SIG_KEY: SECRET_SIG, "value": v})
+    }
+
+    /// The properties exactly as `do_register` puts them on the wire.
+    async fn wire_object(properties: Vec<(String, Output<Json>)>) -> Json {
+        let mut object = Map::new();
+        for (key, output) in properties {
+            let (r, paths) = output.resolve_nested().await;
+            object.insert(key, wire_value_nested(r.value, r.secret, &paths));
+        }
+        Json::Object(object)
+    }
+
+    #[tokio::test]
+    async fn a_nested_secret_is_secret_on_the_wire_at_its_place_only() {
+        let environment = all_map(BTreeMap::from([
+            ("LOG_LEVEL".to_string(), Output::new("info".to_string())),
+            (
+                "SENTRY_DSN".to_string(),
+                Output::secret("https://key@sentry.example".to_string()),
+            ),
+        ]));
+        let container = ContainerDefinitionArgs {
+            name: Some("api".into()),
+            image: Some("repo/api:1.4.2".into()),
+            cpu: Some(Output::new(256)),
+            environment: Some(environment),
+            health_check: Some(
+                HealthCheckArgs {
+                    command: Some(Output::secret(vec!["CMD".to_string(), "probe".to_string()])),
+                    ..Default::default()
+                }
+                .into(),
+            ),
+            ..Default::default()
+        }
+        .build();
+        let tags = all_map(BTreeMap::from([
+            ("team".to_string(), Output::new("backend".to_string())),
+            ("owner".to_string(), Output::secret("alice".to_string())),
+        ]));
+        let args = TaskDefinitionArgs {
+            containers: Some(all(vec![container])),
+            cpu: Some(Output::new(512)),
+            memory: Some(Output::secret(1024)),
+            tags: Some(tags),
+            ..Default::default()
+        };
+        let wire = wire_object(args.properties().into_vec()).await;
+        assert_eq!(
+            wire,
+            json!({
+                "containers": [{
+                    "name": "api",
+                    "image": "repo/api:1.4.2",
+                    "cpu": 256,
+                    "environment": {
+                        "LOG_LEVEL": "info",
+                        "SENTRY_DSN": secret(json!("https://key@sentry.example")),
+                    },
+                    "healthCheck": {"command": secret(json!(["CMD", "probe"]))},
+                }],
+                "cpu": 512,
+                "memory": secret(json!(1024)),
+                "tags": {"owner": secret(json!("alice")), "team": "backend"},
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_seen_only_as_a_whole_stays_secret() {
+        let list = all(vec![Output::new(1), Output::secret(2)]);
+        assert!(
+            list.resolve().await.secret,
+            "resolve sees the list as secret"
+        );
+        let (whole, paths) = list.resolve_nested().await;
+        assert!(!whole.secret);
+        assert_eq!(paths, vec![vec![value::PathSegment::Index(1)]]);
+        // A derived value cannot say where the secret went: secret as a whole.
+        let (sum, paths) = list.map(|v| v.iter().sum::<i32>()).resolve_nested().await;
+        assert!(sum.secret && paths.is_empty());
+        assert_eq!(
+            wire_value_nested(sum.value.map(|v| json!(v)), sum.secret, &paths),
+            secret(json!(3))
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_field_makes_the_object_unknown_on_the_wire() {
+        let container = ContainerDefinitionArgs {
+            name: Some("api".into()),
+            image: Some(Output::unknown()),
+            ..Default::default()
+        }
+        .build();
+        let wire = wire_object(vec![("c".into(), container.to_json())]).await;
+        assert_eq!(wire, json!({"c": value::unknown()}));
     }
 }

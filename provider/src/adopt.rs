@@ -20,7 +20,7 @@
 //! still exists; the engine tells the provider nothing that tells these apart. The journal
 //! only ever names creates that never answered, so the old resource of a replacement is
 //! never a candidate. The normal path costs no AWS call at all: the lookup (one read by name,
-//! two for ELBv2 resources whose tags are a separate call) runs only when the journal names
+//! two where tags are a separate call: ELBv2, log groups, ECR) runs only when the journal names
 //! an unfinished create of this URN.
 //!
 //! A task definition's update registers a new revision, an AWS object of its own: updates of
@@ -264,6 +264,44 @@ pub async fn find_marked(ctx: &Ctx, type_token: &str, inputs: &Json) -> Result<O
                 .await?
                 .filter(|r| crate::aws::iam::has_mark(r, &mark))
                 .map(|_| name.to_string()))
+        }
+        "fargate:logs:LogGroup" => {
+            let Some(name) = text(inputs, "name") else {
+                return Ok(None);
+            };
+            let logs = ctx.aws.logs().await?;
+            // The id of a log group is its name; its tags are a separate call.
+            let Some(group) = crate::aws::logs::find_log_group(logs, name).await? else {
+                return Ok(None);
+            };
+            let arn = crate::aws::logs::group_arn(&group);
+            let tags = crate::aws::logs::raw_tags_of(logs, &arn).await?;
+            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+        }
+        "fargate:ecr:Repository" => {
+            let Some(name) = text(inputs, "name") else {
+                return Ok(None);
+            };
+            let ecr = ctx.aws.ecr().await?;
+            // The id of a repository is its name; its tags are a separate call.
+            let Some(repo) = crate::aws::ecr::find_repository(ecr, name).await? else {
+                return Ok(None);
+            };
+            let arn = repo.repository_arn().unwrap_or_default();
+            let tags = crate::aws::ecr::raw_tags_of(ecr, arn).await?;
+            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+        }
+        "fargate:ssm:Parameter" => {
+            let Some(name) = text(inputs, "name") else {
+                return Ok(None);
+            };
+            let ssm = ctx.aws.ssm().await?;
+            // The id of a parameter is its name.
+            if crate::aws::ssm::find_parameter(ssm, name).await?.is_none() {
+                return Ok(None);
+            }
+            let tags = crate::aws::ssm::tags_of(ssm, name).await?;
+            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
         }
         _ => Ok(None),
     }

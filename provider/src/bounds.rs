@@ -3,6 +3,8 @@
 //! `maxLength` / `pattern` into the type's JSON schema, which becomes the package schema (so
 //! SDK docs and IDEs show them) and is walked here to validate a value. A `title` on the field
 //! names the bound in the message (`the desired count`); without one the property name does.
+//! A scalar with a fixed set of allowed values that is not a Rust enum (CloudWatch's retention
+//! days) declares them with `#[schemars(extend("enum" = LIST))]`; they are checked here too.
 
 use pulumi_rs_proto::value::contains_unknowns;
 use schemars::JsonSchema;
@@ -13,6 +15,11 @@ use crate::typed::schema_of;
 
 /// The JSON schema keywords this module enforces, which the package schema carries too.
 pub const KEYWORDS: &[&str] = &["minimum", "maximum", "minLength", "maxLength", "pattern"];
+
+/// A pattern's rule in words (`1 to 255 letters, digits, hyphens and underscores`), declared
+/// beside it with `#[schemars(extend("x-rule" = ..))]`: the error and the schema description
+/// say it instead of the regular expression.
+pub const RULE: &str = "x-rule";
 
 /// Every declared bound `value` breaks, named by property path. Unknowns are skipped (their
 /// real value is checked at `up`).
@@ -44,6 +51,7 @@ fn walk(schema: &Json, root: &Json, value: &Json, path: &str, failures: &mut Vec
             walk(branch, root, value, path, failures);
         }
     }
+    allowed_values(schema, value, path, failures);
     match value {
         Json::Number(n) => number_bounds(schema, n, path, failures),
         Json::String(s) => string_bounds(schema, s, path, failures),
@@ -83,6 +91,33 @@ fn label(schema: &Json, path: &str) -> String {
     }
 }
 
+/// The declared bounds of one property in words (`0 to 5000`, `1 to 255 characters long`,
+/// `matching `^[a-z]+$``), for the package schema's descriptions: the CLI's schema model keeps
+/// no `minimum` / `maximum`, so SDK docs would otherwise never show them.
+pub fn in_words(schema: &Json) -> Option<String> {
+    let num = |k: &str| schema.get(k).filter(|v| v.is_number()).map(Json::to_string);
+    let mut parts = Vec::new();
+    match (num("minimum"), num("maximum")) {
+        (Some(min), Some(max)) => parts.push(format!("{min} to {max}")),
+        (Some(min), None) => parts.push(format!("at least {min}")),
+        (None, Some(max)) => parts.push(format!("at most {max}")),
+        (None, None) => {}
+    }
+    match (num("minLength"), num("maxLength")) {
+        (Some(min), Some(max)) => parts.push(format!("{min} to {max} characters long")),
+        (Some(min), None) => parts.push(format!("at least {min} characters long")),
+        (None, Some(max)) => parts.push(format!("at most {max} characters long")),
+        (None, None) => {}
+    }
+    if let Some(rule) = schema.get(RULE).and_then(Json::as_str) {
+        return Some(rule.to_string());
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Json::as_str) {
+        parts.push(format!("matching `{pattern}`"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
 fn number_bounds(
     schema: &Json,
     n: &serde_json::Number,
@@ -106,6 +141,36 @@ fn number_bounds(
     failures.push(CheckFailure::new(
         path,
         format!("{n} is out of range: {valid}"),
+    ));
+}
+
+/// A number or string outside the schema's `enum` list (numbers compared by value: the engine
+/// sends every number as a float).
+fn allowed_values(schema: &Json, value: &Json, path: &str, failures: &mut Vec<CheckFailure>) {
+    let Some(allowed) = schema.get("enum").and_then(Json::as_array) else {
+        return;
+    };
+    let same = |a: &Json| match (a, value) {
+        (Json::Number(a), Json::Number(v)) => a.as_f64() == v.as_f64(),
+        (a, v) => a == v,
+    };
+    if !(value.is_number() || value.is_string()) || allowed.iter().any(same) {
+        return;
+    }
+    let list: Vec<String> = allowed
+        .iter()
+        .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string))
+        .collect();
+    let shown = value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_string);
+    failures.push(CheckFailure::new(
+        path,
+        format!(
+            "`{shown}` is not valid: {} must be one of {}",
+            label(schema, path),
+            list.join(", ")
+        ),
     ));
 }
 
@@ -134,10 +199,14 @@ fn string_bounds(schema: &Json, s: &str, path: &str, failures: &mut Vec<CheckFai
         && !regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
     {
         let what = label(schema, path);
-        failures.push(CheckFailure::new(
-            path,
-            format!("`{s}` is not valid: {what} must match `{pattern}`"),
-        ));
+        let message = match schema.get(RULE).and_then(Json::as_str) {
+            Some(rule) => format!(
+                "`{s}` is not a valid {}: use {rule}",
+                what.trim_matches('`')
+            ),
+            None => format!("`{s}` is not valid: {what} must match `{pattern}`"),
+        };
+        failures.push(CheckFailure::new(path, message));
     }
 }
 
@@ -156,6 +225,12 @@ mod tests {
         offset: i32,
         #[schemars(length(min = 1, max = 3), regex(pattern = r"^[a-z]+$"))]
         code: Option<String>,
+        #[schemars(
+            regex(pattern = r"^[a-z]{1,8}$"),
+            title = "tag name",
+            extend("x-rule" = "1 to 8 lowercase letters")
+        )]
+        tag: Option<String>,
         items: Vec<Inner>,
         inner: Option<Inner>,
     }
@@ -194,12 +269,62 @@ mod tests {
     }
 
     #[test]
+    fn bounds_in_words_for_descriptions() {
+        let words = |v: Json| in_words(&v);
+        assert_eq!(
+            words(json!({"minimum": 0, "maximum": 5000})).as_deref(),
+            Some("0 to 5000")
+        );
+        assert_eq!(words(json!({"minimum": 1})).as_deref(), Some("at least 1"));
+        assert_eq!(
+            words(json!({"minLength": 1, "maxLength": 32, "pattern": "^[a-z]+$"})).as_deref(),
+            Some("1 to 32 characters long, matching `^[a-z]+$`")
+        );
+        assert_eq!(words(json!({"type": "string"})), None);
+    }
+
+    #[test]
     fn strings_check_length_and_pattern() {
         let f = check::<Outer>(&json!({"offset": 0, "items": [], "code": "ABCD"}));
         assert_eq!(f.len(), 2, "{f:?}");
         assert_eq!(f[0].property, "code");
         assert!(f[0].reason.contains("4 characters long"), "{}", f[0].reason);
         assert!(f[1].reason.contains("must match"), "{}", f[1].reason);
+    }
+
+    #[derive(serde::Deserialize, JsonSchema)]
+    #[allow(dead_code)]
+    struct Retention {
+        #[schemars(extend("enum" = [1, 3, 5]), title = "the retention")]
+        days: Option<u32>,
+    }
+
+    #[test]
+    fn allowed_values_are_listed() {
+        let f = check::<Retention>(&json!({"days": 4}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].property, "days");
+        assert_eq!(
+            f[0].reason,
+            "`4` is not valid: the retention must be one of 1, 3, 5"
+        );
+        assert!(check::<Retention>(&json!({"days": 3})).is_empty());
+        assert!(check::<Retention>(&json!({"days": 3.0})).is_empty());
+        assert!(check::<Retention>(&json!({})).is_empty());
+        assert!(check::<Retention>(&json!({"days": UNKNOWN})).is_empty());
+    }
+
+    #[test]
+    fn a_pattern_with_a_rule_says_the_rule() {
+        let f = check::<Outer>(&json!({"offset": 0, "items": [], "tag": "Bad!"}));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].property, "tag");
+        assert_eq!(
+            f[0].reason,
+            "`Bad!` is not a valid tag name: use 1 to 8 lowercase letters"
+        );
+        let tag = &schema_of::<Outer>()["properties"]["tag"];
+        assert_eq!(in_words(tag).as_deref(), Some("1 to 8 lowercase letters"));
     }
 
     #[test]

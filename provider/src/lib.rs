@@ -15,6 +15,7 @@ pub mod naming;
 pub mod resource;
 pub mod resources;
 pub mod schema;
+pub mod secrets;
 pub mod server;
 pub mod tags;
 pub mod typed;

@@ -3,6 +3,21 @@
 
 use std::hash::{BuildHasher, Hasher};
 
+/// ECS names (clusters, services, task definition families, containers), declared on the
+/// input structs with `pattern(..)` and `extend("x-rule" = ..)` (see `crate::bounds`).
+pub const ECS_NAME_PATTERN: &str = r"^[A-Za-z0-9_-]{1,255}$";
+pub const ECS_NAME_RULE: &str = "1 to 255 letters, digits, hyphens (-) and underscores (_)";
+
+/// ELB names (load balancers, target groups); `internal-` and `--` are refused in code, as
+/// the regex crate has no look-ahead.
+pub const ELB_NAME_PATTERN: &str = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$";
+pub const ELB_NAME_RULE: &str =
+    "1 to 32 letters, digits and hyphens (-), not starting or ending with a hyphen";
+
+/// IAM names (roles).
+pub const IAM_ROLE_NAME_PATTERN: &str = r"^[A-Za-z0-9+=,.@_-]{1,64}$";
+pub const IAM_ROLE_NAME_RULE: &str = "1 to 64 letters, digits and + = , . @ _ -";
+
 /// Length of the random suffix (hex digits) after the `-`.
 pub const SUFFIX_LEN: usize = 7;
 

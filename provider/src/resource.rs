@@ -51,6 +51,10 @@ pub trait Resource: Send + Sync + 'static {
     const TOKEN: &'static str;
     /// Top-level input properties whose change replaces the resource.
     const REPLACE_ON_CHANGES: &'static [&'static str] = &[];
+    /// Top-level input properties that are secret whatever the program says: the server wraps
+    /// them as secrets in everything it returns (checked inputs, outputs, init failures) and
+    /// masks their text in failure reasons.
+    const SECRET_PROPERTIES: &'static [&'static str] = &[];
 
     /// Doc comments become the schema's descriptions.
     type Inputs: Serialize + DeserializeOwned + JsonSchema + Clone + Send + Sync;
@@ -244,6 +248,7 @@ pub trait DynResource: Send + Sync {
     /// JSON schemas of the inputs and outputs types, for the package schema.
     fn json_schemas(&self, generator: &mut schemars::SchemaGenerator) -> (Json, Json);
     fn replace_on_changes(&self) -> &'static [&'static str];
+    fn secret_properties(&self) -> &'static [&'static str];
 }
 
 fn invalid_state(what: &str, failures: Vec<CheckFailure>) -> ProviderError {
@@ -483,6 +488,10 @@ impl<R: Resource> DynResource for R {
 
     fn replace_on_changes(&self) -> &'static [&'static str] {
         R::REPLACE_ON_CHANGES
+    }
+
+    fn secret_properties(&self) -> &'static [&'static str] {
+        R::SECRET_PROPERTIES
     }
 }
 

@@ -78,8 +78,11 @@ impl Converter {
 
     fn property(&mut self, schema: &Json, module: &str) -> Json {
         let mut out = self.type_of(schema, module);
-        if let Some(d) = schema.get("description") {
-            out["description"] = d.clone();
+        if let Some(d) = schema.get("description").and_then(Json::as_str) {
+            out["description"] = match crate::bounds::in_words(schema) {
+                Some(bounds) => Json::String(format!("{d}\n\nValid: {bounds}.")),
+                None => Json::String(d.to_string()),
+            };
         }
         // Pulumi schemas allow only scalar defaults.
         if let Some(d) = schema

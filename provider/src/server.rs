@@ -15,8 +15,7 @@ use pulumi_rs_proto::pulumirpc::{
     ReadRequest, ReadResponse, UpdateRequest, UpdateResponse,
 };
 use pulumi_rs_proto::value::{
-    PropertyPath, contains_unknowns, json_to_struct, opt_struct_to_json, rewrap_secrets,
-    strip_unknowns, unwrap_secrets,
+    contains_unknowns, json_to_struct, opt_struct_to_json, strip_unknowns,
 };
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
@@ -28,6 +27,7 @@ use crate::context::{Ctx, EngineLog, ResourceLog, timeout_from_seconds};
 use crate::error::{CheckFailure, ProviderError};
 use crate::function::{DynFunction, unknown_function};
 use crate::resource::{ChangeKind, CheckContext, DiffInput, DynResource};
+use crate::secrets::SecretMarks;
 
 /// Configuration in force after `Configure`.
 struct Configured {
@@ -118,66 +118,45 @@ pub fn urn_name(urn: &str) -> &str {
     urn.split("::").nth(3).unwrap_or_default()
 }
 
-/// Plain JSON of a wire struct, with the paths that were secret.
-fn plain(s: Option<&Struct>) -> (Json, Vec<PropertyPath>) {
+/// Plain JSON of a wire struct, with where its secrets were.
+fn plain(s: Option<&Struct>) -> (Json, SecretMarks) {
     let mut v = opt_struct_to_json(s);
-    let paths = unwrap_secrets(&mut v);
-    (v, paths)
+    let marks = SecretMarks::unwrap(&mut v);
+    (v, marks)
 }
 
-fn wire(mut v: Json, secret_paths: &[PropertyPath]) -> Option<Struct> {
-    rewrap_secrets(&mut v, secret_paths);
-    Some(json_to_struct(&v))
+/// A result for the engine: the remembered secrets wrapped again.
+fn wire(v: Json, marks: &SecretMarks) -> Option<Struct> {
+    Some(json_to_struct(&marks.wrap(v)))
 }
 
 fn is_empty_object(v: &Json) -> bool {
     v.as_object().is_none_or(|m| m.is_empty())
 }
 
-/// The texts of every scalar under a secret path (strings, and numbers as written), longest
-/// first, so a failure reason that quotes one can have it masked.
-fn secret_texts(value: &Json, secret_paths: &[PropertyPath]) -> Vec<String> {
-    fn collect(v: &Json, out: &mut Vec<String>) {
-        match v {
-            Json::String(s) if !s.is_empty() => out.push(s.clone()),
-            Json::Number(n) => out.push(n.to_string()),
-            Json::Bool(_) | Json::Null | Json::String(_) => {}
-            Json::Array(a) => a.iter().for_each(|x| collect(x, out)),
-            Json::Object(m) => m.values().for_each(|x| collect(x, out)),
-        }
-    }
-    let mut out = Vec::new();
-    for path in secret_paths {
-        let mut at = Some(value);
-        for seg in path {
-            at = at.and_then(|v| match seg {
-                pulumi_rs_proto::value::PathSegment::Key(k) => v.get(k),
-                pulumi_rs_proto::value::PathSegment::Index(i) => v.get(*i),
-            });
-        }
-        if let Some(v) = at {
-            collect(v, &mut out);
-        }
-    }
-    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    out.dedup();
-    out
-}
-
 /// Masks secret texts in failure reasons as `[secret]`.
-fn redact_failures(failures: Vec<CheckFailure>, secrets: &[String]) -> Vec<CheckFailure> {
-    if secrets.is_empty() {
-        return failures;
-    }
+fn redact_failures(failures: Vec<CheckFailure>, marks: &SecretMarks) -> Vec<CheckFailure> {
     failures
         .into_iter()
         .map(|mut f| {
-            for s in secrets {
-                if f.reason.contains(s.as_str()) {
-                    f.reason = f.reason.replace(s.as_str(), "[secret]");
-                }
-            }
+            f.reason = marks.redact(&f.reason);
             f
+        })
+        .collect()
+}
+
+/// The engine prints a failure's property together with that property's input value, which
+/// for an always-secret property the program may have passed as plain text: such failures go
+/// without a property, its name leading the reason instead.
+fn unattributed_if_secret(failures: Vec<CheckFailure>, secret: &[&str]) -> Vec<CheckFailure> {
+    failures
+        .into_iter()
+        .map(|f| {
+            if secret.contains(&crate::resource::top_level_key(&f.property)) {
+                CheckFailure::new("", format!("{}: {}", f.property, f.reason))
+            } else {
+                f
+            }
         })
         .collect()
 }
@@ -194,17 +173,19 @@ fn failures_to_rpc(failures: Vec<CheckFailure>) -> Vec<rpcs::CheckFailure> {
 
 /// Maps our error to a gRPC status; an init failure carries `ErrorResourceInitFailed` so the
 /// engine records the half-created resource instead of losing it.
-fn to_status(err: ProviderError, secret_paths: &[PropertyPath]) -> Status {
+fn to_status(err: ProviderError, marks: &SecretMarks) -> Status {
     match err {
         ProviderError::InitFailed {
             id,
             outputs,
             reasons,
         } => {
+            // AWS's messages may quote what was sent: never a secret of it.
+            let reasons: Vec<String> = reasons.iter().map(|r| marks.redact(r)).collect();
             let message = reasons.join("; ");
             let detail = ErrorResourceInitFailed {
                 id,
-                properties: wire(outputs, secret_paths),
+                properties: wire(outputs, marks),
                 reasons,
                 inputs: None,
             };
@@ -218,11 +199,11 @@ fn to_status(err: ProviderError, secret_paths: &[PropertyPath]) -> Status {
             };
             Status::with_details(Code::Unknown, message, status.encode_to_vec().into())
         }
-        ProviderError::Validation(_) => Status::invalid_argument(err.to_string()),
-        ProviderError::NotFound(_) => Status::not_found(err.to_string()),
+        ProviderError::Validation(_) => Status::invalid_argument(marks.redact(&err.to_string())),
+        ProviderError::NotFound(_) => Status::not_found(marks.redact(&err.to_string())),
         ProviderError::Cancelled => Status::cancelled(err.to_string()),
-        ProviderError::Retryable(_) => Status::unavailable(err.to_string()),
-        ProviderError::Internal(_) => Status::unknown(err.to_string()),
+        ProviderError::Retryable(_) => Status::unavailable(marks.redact(&err.to_string())),
+        ProviderError::Internal(_) => Status::unknown(marks.redact(&err.to_string())),
     }
 }
 
@@ -317,7 +298,8 @@ impl ResourceProvider for FargateProvider {
     async fn check(&self, req: Request<CheckRequest>) -> Result<Response<CheckResponse>, Status> {
         let req = req.into_inner();
         let resource = self.resource(&req.r#type, &req.urn)?;
-        let (news, secret_paths) = plain(req.news.as_ref());
+        let (news, marks) = plain(req.news.as_ref());
+        let marks = marks.with_properties(&news, resource.secret_properties());
         let (olds, _) = plain(req.olds.as_ref());
         let name = if req.name.is_empty() {
             urn_name(&req.urn)
@@ -339,16 +321,21 @@ impl ResourceProvider for FargateProvider {
             has_unknowns: contains_unknowns(&news),
         };
         let olds = (!is_empty_object(&olds)).then_some(olds);
-        // Failure reasons quote the offending value: never a secret one.
-        let secrets = secret_texts(&news, &secret_paths);
         Ok(Response::new(match resource.check(news, olds, &ctx) {
+            // The inputs the engine stores: secret where the program said, and wherever the
+            // resource says a property is always secret (so even a plain value is stored
+            // encrypted).
             Ok(checked) => CheckResponse {
-                inputs: wire(checked, &secret_paths),
+                inputs: wire(checked, &marks),
                 failures: Vec::new(),
             },
+            // Failure reasons quote the offending value: never a secret one.
             Err(failures) => CheckResponse {
                 inputs: req.news,
-                failures: failures_to_rpc(redact_failures(failures, &secrets)),
+                failures: failures_to_rpc(redact_failures(
+                    unattributed_if_secret(failures, resource.secret_properties()),
+                    &marks,
+                )),
             },
         }))
     }
@@ -381,26 +368,30 @@ impl ResourceProvider for FargateProvider {
     ) -> Result<Response<CreateResponse>, Status> {
         let req = req.into_inner();
         let resource = self.resource(&req.r#type, &req.urn)?;
-        let (inputs, secret_paths) = plain(req.properties.as_ref());
+        let (inputs, marks) = plain(req.properties.as_ref());
+        let marks = marks.with_properties(&inputs, resource.secret_properties());
         let ctx = self.ctx(&req.urn, req.timeout);
         let created = if req.preview {
             resource.create(&ctx, inputs, true).await
         } else {
             crate::adopt::create_or_adopt(resource, &ctx, inputs).await
         };
-        let (id, outputs) = created.map_err(|e| to_status(e, &secret_paths))?;
+        let (id, outputs) = created.map_err(|e| to_status(e, &marks))?;
         Ok(Response::new(CreateResponse {
             id,
-            properties: wire(outputs, &secret_paths),
+            properties: wire(outputs, &marks),
         }))
     }
 
     async fn read(&self, req: Request<ReadRequest>) -> Result<Response<ReadResponse>, Status> {
         let req = req.into_inner();
         let resource = self.resource(&req.r#type, &req.urn)?;
-        let (outputs, mut secret_paths) = plain(req.properties.as_ref());
-        let (inputs, input_secrets) = plain(req.inputs.as_ref());
-        secret_paths.extend(input_secrets);
+        let (outputs, output_marks) = plain(req.properties.as_ref());
+        let (inputs, input_marks) = plain(req.inputs.as_ref());
+        let marks = output_marks
+            .merge(input_marks)
+            .with_properties(&inputs, resource.secret_properties())
+            .with_properties(&outputs, resource.secret_properties());
         let ctx = self.ctx(&req.urn, 0.0);
         let found = resource
             .read(
@@ -410,13 +401,19 @@ impl ResourceProvider for FargateProvider {
                 (!is_empty_object(&outputs)).then_some(outputs),
             )
             .await
-            .map_err(|e| to_status(e, &secret_paths))?;
+            .map_err(|e| to_status(e, &marks))?;
         Ok(Response::new(match found {
-            Some((inputs, outputs)) => ReadResponse {
-                id: req.id,
-                properties: wire(outputs, &secret_paths),
-                inputs: wire(inputs, &secret_paths),
-            },
+            Some((inputs, outputs)) => {
+                // An import has no marks yet: the always-secret properties of what was read.
+                let marks = marks
+                    .with_properties(&inputs, resource.secret_properties())
+                    .with_properties(&outputs, resource.secret_properties());
+                ReadResponse {
+                    id: req.id,
+                    properties: wire(outputs, &marks),
+                    inputs: wire(inputs, &marks),
+                }
+            }
             // An empty id tells the engine the resource is gone.
             None => ReadResponse::default(),
         }))
@@ -428,30 +425,34 @@ impl ResourceProvider for FargateProvider {
     ) -> Result<Response<UpdateResponse>, Status> {
         let req = req.into_inner();
         let resource = self.resource(&req.r#type, &req.urn)?;
-        let (olds, mut secret_paths) = plain(req.olds.as_ref());
-        let (news, news_secrets) = plain(req.news.as_ref());
-        secret_paths.extend(news_secrets);
+        let (olds, old_marks) = plain(req.olds.as_ref());
+        let (news, news_marks) = plain(req.news.as_ref());
+        let marks = old_marks
+            .merge(news_marks)
+            .with_properties(&olds, resource.secret_properties())
+            .with_properties(&news, resource.secret_properties());
         let ctx = self.ctx(&req.urn, req.timeout);
         let updated = if req.preview {
             resource.update(&ctx, &req.id, olds, news, true).await
         } else {
             crate::adopt::update_tracked(resource, &ctx, &req.id, olds, news).await
         };
-        let outputs = updated.map_err(|e| to_status(e, &secret_paths))?;
+        let outputs = updated.map_err(|e| to_status(e, &marks))?;
         Ok(Response::new(UpdateResponse {
-            properties: wire(outputs, &secret_paths),
+            properties: wire(outputs, &marks),
         }))
     }
 
     async fn delete(&self, req: Request<DeleteRequest>) -> Result<Response<()>, Status> {
         let req = req.into_inner();
         let resource = self.resource(&req.r#type, &req.urn)?;
-        let (olds, secret_paths) = plain(req.properties.as_ref());
+        let (olds, marks) = plain(req.properties.as_ref());
+        let marks = marks.with_properties(&olds, resource.secret_properties());
         let ctx = self.ctx(&req.urn, req.timeout);
         resource
             .delete(&ctx, &req.id, olds)
             .await
-            .map_err(|e| to_status(e, &secret_paths))?;
+            .map_err(|e| to_status(e, &marks))?;
         Ok(Response::new(()))
     }
 
@@ -463,18 +464,21 @@ impl ResourceProvider for FargateProvider {
         let Some(function) = self.functions.get(req.tok.as_str()) else {
             let mut known: Vec<&str> = self.functions.keys().copied().collect();
             known.sort_unstable();
-            return Err(to_status(unknown_function(&req.tok, &known), &[]));
+            return Err(to_status(
+                unknown_function(&req.tok, &known),
+                &SecretMarks::default(),
+            ));
         };
-        let (args, secret_paths) = plain(req.args.as_ref());
+        let (args, marks) = plain(req.args.as_ref());
         let ctx = self.ctx("", 0.0);
         Ok(Response::new(
             match function
                 .invoke(&ctx, args)
                 .await
-                .map_err(|e| to_status(e, &secret_paths))?
+                .map_err(|e| to_status(e, &marks))?
             {
                 Ok(output) => InvokeResponse {
-                    r#return: wire(output, &[]),
+                    r#return: wire(output, &SecretMarks::default()),
                     failures: Vec::new(),
                 },
                 Err(failures) => InvokeResponse {
@@ -569,16 +573,15 @@ mod tests {
 
     #[test]
     fn init_failure_carries_id_and_secret_outputs_for_the_engine() {
-        let paths = vec![vec![pulumi_rs_proto::value::PathSegment::Key(
-            "token".into(),
-        )]];
+        let marks = SecretMarks::default()
+            .with_properties(&serde_json::json!({"token": "s3cret"}), &["token"]);
         let status = to_status(
             ProviderError::InitFailed {
                 id: "arn:svc".into(),
                 outputs: serde_json::json!({"arn": "arn:svc", "token": "s3cret"}),
                 reasons: vec!["did not reach steady state".into()],
             },
-            &paths,
+            &marks,
         );
         assert_eq!(status.message(), "did not reach steady state");
         let details = rpc::Status::decode(status.details()).unwrap();
@@ -621,12 +624,10 @@ mod tests {
 
     #[test]
     fn secret_texts_come_from_secret_paths_only() {
-        use pulumi_rs_proto::value::PathSegment::{Index, Key};
-        let v = serde_json::json!({"a": "plain", "s": {"x": "hidden", "n": [8443]}});
-        let texts = secret_texts(&v, &[vec![Key("s".into())]]);
-        assert_eq!(texts, vec!["hidden".to_string(), "8443".to_string()]);
-        let texts = secret_texts(&v, &[vec![Key("s".into()), Key("n".into()), Index(0)]]);
-        assert_eq!(texts, vec!["8443".to_string()]);
+        use pulumi_rs_proto::value::secret;
+        let mut v = serde_json::json!({"a": "plain", "s": {"x": secret(serde_json::json!("hidden")), "n": [secret(serde_json::json!(8443))]}});
+        let marks = SecretMarks::unwrap(&mut v);
+        assert_eq!(marks.redact("plain hidden 8443"), "plain [secret] [secret]");
     }
 
     #[test]

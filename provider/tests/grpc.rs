@@ -155,3 +155,167 @@ async fn bad_provider_config_is_a_check_failure() {
     assert_eq!(resp.failures[0].property, "fargate:region");
     assert!(resp.failures[0].reason.contains("mars-1"));
 }
+
+const ROLE_URN: &str = "urn:pulumi:dev::proj::fargate:iam:Role::task";
+const PARAMETER_URN: &str = "urn:pulumi:dev::proj::fargate:ssm:Parameter::dsn";
+
+/// A secret inside a property (one tag value) comes back secret at that place only, through
+/// Check, a preview Create and a preview Update, and Diff sees no change from markers alone.
+#[tokio::test]
+async fn a_nested_secret_stays_secret_at_its_path_only() {
+    let mut p = provider().await;
+    let news =
+        json!({"name": "task-role", "tags": {"team": "api", "token": secret(json!("s3cret-tag"))}});
+    let resp = p
+        .check(CheckRequest {
+            urn: ROLE_URN.into(),
+            r#type: "fargate:iam:Role".into(),
+            news: Some(json_to_struct(&news)),
+            random_seed: b"seed".to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+    let checked = opt_struct_to_json(resp.inputs.as_ref());
+    assert!(is_secret(&checked["tags"]["token"]), "{checked}");
+    assert!(!is_secret(&checked["tags"]), "only the one tag: {checked}");
+    assert_eq!(checked["tags"]["team"], json!("api"));
+    assert_eq!(checked["name"], json!("task-role"));
+
+    // The engine sends the checked inputs back: a preview of the create keeps the marker there
+    // and adds none elsewhere.
+    let created = p
+        .create(CreateRequest {
+            urn: ROLE_URN.into(),
+            r#type: "fargate:iam:Role".into(),
+            properties: resp.inputs.clone(),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let outputs = opt_struct_to_json(created.properties.as_ref());
+    assert!(is_secret(&outputs["tags"]["token"]), "{outputs}");
+    assert_eq!(outputs["tags"]["team"], json!("api"));
+    assert!(!is_secret(&outputs["name"]));
+
+    // Old state with the tag plain (written before it was secret) against the same value now
+    // secret: no change. A real change of the secret tag is a change at that path.
+    let old = json!({"name": "task-role", "tags": {"team": "api", "token": "s3cret-tag"}});
+    let diff = |news: serde_json::Value| DiffRequest {
+        urn: ROLE_URN.into(),
+        r#type: "fargate:iam:Role".into(),
+        id: "task-role".into(),
+        olds: Some(json_to_struct(&old)),
+        old_inputs: Some(json_to_struct(&old)),
+        news: Some(json_to_struct(&news)),
+        ..Default::default()
+    };
+    let same = p.diff(diff(checked.clone())).await.unwrap().into_inner();
+    assert!(
+        same.diffs.is_empty(),
+        "markers alone made a diff: {:?}",
+        same.diffs
+    );
+    let mut changed = checked.clone();
+    changed["tags"]["token"] = secret(json!("another"));
+    let resp = p.diff(diff(changed)).await.unwrap().into_inner();
+    assert_eq!(resp.diffs, vec!["tags"]);
+    assert!(
+        resp.detailed_diff.contains_key("tags.token"),
+        "{:?}",
+        resp.detailed_diff
+    );
+
+    // A preview of the update: the secret tag (and its copy) secret, nothing else.
+    let updated = p
+        .update(pulumi_rs_proto::pulumirpc::UpdateRequest {
+            urn: ROLE_URN.into(),
+            r#type: "fargate:iam:Role".into(),
+            id: "task-role".into(),
+            olds: Some(json_to_struct(
+                &json!({"name": "task-role", "tags": {"team": "api"}, "arn": "arn:aws:iam::1:role/task-role", "tagsAll": {"team": "api", "token": "s3cret-tag"}}),
+            )),
+            news: resp_inputs(&checked),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let outputs = opt_struct_to_json(updated.properties.as_ref());
+    assert!(is_secret(&outputs["tags"]["token"]), "{outputs}");
+    assert!(
+        is_secret(&outputs["tagsAll"]["token"]),
+        "the copy: {outputs}"
+    );
+    assert_eq!(outputs["tagsAll"]["team"], json!("api"));
+    assert_eq!(outputs["arn"], json!("arn:aws:iam::1:role/task-role"));
+}
+
+fn resp_inputs(v: &serde_json::Value) -> Option<prost_types::Struct> {
+    Some(json_to_struct(v))
+}
+
+/// An SSM parameter's value is secret in what Check returns even when the program sent it
+/// plain, and a failure about it names neither the value nor lets the engine print it.
+#[tokio::test]
+async fn a_parameter_value_is_always_secret_and_never_quoted() {
+    let mut p = provider().await;
+    let check = |news: serde_json::Value| CheckRequest {
+        urn: PARAMETER_URN.into(),
+        r#type: "fargate:ssm:Parameter".into(),
+        news: Some(json_to_struct(&news)),
+        random_seed: b"seed".to_vec(),
+        ..Default::default()
+    };
+    let resp = p
+        .check(check(
+            json!({"name": "/sotex/dsn", "value": "plain-canary-1"}),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.failures.is_empty(), "{:?}", resp.failures);
+    let checked = opt_struct_to_json(resp.inputs.as_ref());
+    assert!(is_secret(&checked["value"]), "{checked}");
+    assert!(!is_secret(&checked["name"]));
+
+    let big = format!("plain-canary-2{}", "x".repeat(5000));
+    let resp = p
+        .check(check(json!({"name": "/sotex/dsn", "value": big})))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resp.failures.len(), 1, "{:?}", resp.failures);
+    let f = &resp.failures[0];
+    // No property: the engine would print the (plain) input beside it.
+    assert_eq!(f.property, "");
+    assert!(
+        f.reason.starts_with("value: ") && f.reason.contains("5014 bytes"),
+        "{}",
+        f.reason
+    );
+    assert!(!f.reason.contains("plain-canary-2"), "{}", f.reason);
+
+    // Preview of the create: the value secret in the outputs, the version unknown.
+    let created = p
+        .create(CreateRequest {
+            urn: PARAMETER_URN.into(),
+            r#type: "fargate:ssm:Parameter".into(),
+            properties: Some(json_to_struct(
+                &json!({"name": "/sotex/dsn", "value": "plain-canary-1", "tier": "Standard"}),
+            )),
+            preview: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let outputs = opt_struct_to_json(created.properties.as_ref());
+    assert!(is_secret(&outputs["value"]), "{outputs}");
+    assert_eq!(outputs["version"], json!(UNKNOWN));
+}

@@ -411,6 +411,14 @@ impl PulumiProject {
         ])
     }
 
+    /// `pulumi config set --secret --path <path> <value>`, e.g. `environment.SENTRY_DSN`.
+    pub fn config_set_secret_path(&mut self, path: &str, value: &str) -> CmdOutput {
+        let stack = self.stack().to_string();
+        self.run_ok(&[
+            "config", "set", "--secret", "--path", "--stack", &stack, "--", path, value,
+        ])
+    }
+
     pub fn config_rm(&mut self, key: &str) -> CmdOutput {
         let stack = self.stack().to_string();
         self.run_ok(&["config", "rm", "--stack", &stack, "--", key])

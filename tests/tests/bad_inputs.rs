@@ -22,6 +22,8 @@ struct Case {
     unknown: Vec<String>,
     property: String,
     value: String,
+    /// A text that must appear nowhere in the output (a secret input such as an SSM value).
+    absent: Option<String>,
 }
 
 fn data_file(name: &str) -> PathBuf {
@@ -62,6 +64,7 @@ fn load_cases() -> Vec<Case> {
                     .collect(),
                 property: text(&c["property"], "property"),
                 value: text(&c["value"], "value"),
+                absent: c["absent"].as_str().map(str::to_string),
             }
         })
         .collect()
@@ -107,14 +110,19 @@ fn run_cases(type_token: &str) {
         let named =
             errors.len() == 1 && names_property_and_value(errors[0], &case.property, &case.value);
         let calls = recorder.operations();
-        if out.success() || !named || !calls.is_empty() || text.contains("panicked") {
+        let echoed = case
+            .absent
+            .as_ref()
+            .is_some_and(|a| text.contains(a.as_str()));
+        if out.success() || !named || !calls.is_empty() || text.contains("panicked") || echoed {
             misses.push(format!(
-                "{}: success={} one error line naming `{}` and `{}`={named} (error lines: {}) AWS calls={calls:?}\n{out}",
+                "{}: success={} one error line naming `{}` and `{}`={named} (error lines: {}) AWS calls={calls:?} echoed {:?}={echoed}\n{out}",
                 case.id,
                 out.success(),
                 case.property,
                 case.value,
-                errors.len()
+                errors.len(),
+                case.absent,
             ));
         }
     }
@@ -200,6 +208,21 @@ fn bad_listener_inputs() {
 #[test]
 fn bad_iam_role_inputs() {
     run_cases("fargate:iam:Role");
+}
+
+#[test]
+fn bad_log_group_inputs() {
+    run_cases("fargate:logs:LogGroup");
+}
+
+#[test]
+fn bad_ecr_repository_inputs() {
+    run_cases("fargate:ecr:Repository");
+}
+
+#[test]
+fn bad_ssm_parameter_inputs() {
+    run_cases("fargate:ssm:Parameter");
 }
 
 #[test]

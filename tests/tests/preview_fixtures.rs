@@ -30,6 +30,8 @@ const STACK: &str = "staging";
 enum Change {
     /// `pulumi config set --path` these values: fixture `<program>-<name>`; then `up`.
     Config(&'static str, &'static [(&'static str, &'static str)]),
+    /// `pulumi config set --secret --path` these values: fixture `<program>-<name>`; then `up`.
+    Secret(&'static str, &'static [(&'static str, &'static str)]),
     /// Point the project at another example program, so whatever it does not declare is
     /// deleted: fixture `<program>-<name>`; preview only (it comes last).
     Program(&'static str, &'static str),
@@ -118,6 +120,26 @@ const SOTEX_STACK: Program = Program {
     changes: &[
         // What a backend rollout changes: the image tag only.
         Change::Config("image", &[("imageTag", "2026.11.28-4d5e6f7")]),
+        // A pull request changing the image, the task size and the health check: all in
+        // plain text, though the container has a secret variable.
+        Change::Config(
+            "pr",
+            &[
+                ("imageTag", "2026.11.29-9a8b7c6"),
+                ("cpu", "512"),
+                ("memory", "1024"),
+                ("healthCheckPath", "/ready"),
+            ],
+        ),
+        // Only the secret's value: its SSM parameter in place and a new deployment of the
+        // service, the secret shown as `[secret]`.
+        Change::Secret(
+            "secret",
+            &[(
+                "environment.SENTRY_DSN",
+                "https://0c7d15be9a2f4e61@o482113.ingest.sentry.io/5512347",
+            )],
+        ),
         Change::Config("desired-count", &[("desiredCount", "2")]),
         // A new container port: the target group is replaced, listener and rules follow.
         Change::Config("port", &[("containerPort", "8081")]),
@@ -170,9 +192,13 @@ fn capture(program: &Program) {
     project.up();
     for change in program.changes {
         match change {
-            Change::Config(name, values) => {
+            Change::Config(name, values) | Change::Secret(name, values) => {
                 for (key, value) in *values {
-                    project.config_set_path(key, value);
+                    if matches!(change, Change::Secret(..)) {
+                        project.config_set_secret_path(key, value);
+                    } else {
+                        project.config_set_path(key, value);
+                    }
                 }
                 captured.push((
                     format!("{}-{name}", program.name),

@@ -33,9 +33,9 @@ fn get_schema_prints_the_committed_schema() {
         &std::fs::read_to_string(workspace_root().join("schema/schema.json")).unwrap(),
     )
     .unwrap();
-    // The CLI reads the schema into its own property model, which has no numeric bounds: it
-    // drops the `minimum` / `maximum` keys the provider declares (checked with v3.274.1).
-    // Everything else must come back unchanged.
+    // The CLI reads the schema into its own property model, which has no bounds: it drops the
+    // `minimum` / `maximum` / `minLength` / `maxLength` / `pattern` keys the provider declares
+    // (checked with v3.274.1). Everything else must come back unchanged.
     without_bounds(&mut committed);
     assert!(
         printed == committed,
@@ -77,8 +77,9 @@ fn the_cli_accepts_the_schema() {
 fn without_bounds(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
-            m.remove("minimum");
-            m.remove("maximum");
+            for bound in ["minimum", "maximum", "minLength", "maxLength", "pattern"] {
+                m.remove(bound);
+            }
             m.values_mut().for_each(without_bounds);
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(without_bounds),

@@ -1,22 +1,28 @@
 //! Secrets never appear in plaintext: not in the state (`stack export` and the raw backend
 //! files), not in any output or log of `preview` / `up` / `refresh` / `destroy` at `-v=9
 //! --logtostderr` (the engine's, the language host's, the program's and the provider's logs all
-//! end up there), and not in error messages — also when a secret value is invalid.
+//! end up there), not in `preview --json` (what CI renders the PR comment from), not in AWS's
+//! own answers (every task definition revision moto returns from `DescribeTaskDefinition`, the
+//! parameters' metadata) — the secret reaches the container through an SSM `SecureString`
+//! parameter named in `secrets` — and not in error messages, also when a secret value is
+//! invalid.
 //!
 //! Every line starting `RELIABILITY` is a figure for RELIABILITY.md.
 
 use std::path::Path;
 
-use fargate_e2e::Moto;
+use aws_sdk_ecs::types::TaskDefinitionStatus;
 use fargate_e2e::faults::FaultProxy;
 use fargate_e2e::faults::subject::Subject;
+use fargate_e2e::{Moto, exported_resources, ssm_call};
 use serde_json::json;
 
 const VERBOSE: [&str; 2] = ["-v=9", "--logtostderr"];
 
-/// The subject: change this one line to run against the full stack program.
-fn subject(moto: &Moto, secret: &str) -> Subject {
-    Subject::service_example(moto).with_secret("secretEnv", secret)
+/// The subject: the full stack program with the committed staging file, its container
+/// secret `environment.SENTRY_DSN` set to the canary.
+fn subject(_moto: &Moto, secret: &str) -> Subject {
+    Subject::full_stack().with_secret("environment.SENTRY_DSN", secret)
 }
 
 /// Every file under `dir`, as text (lossy).
@@ -71,9 +77,8 @@ fn secret_config_never_appears_in_plaintext() {
     };
 
     run_ok(&mut project, &["preview"]);
+    let preview_json = run_ok(&mut project, &["preview", "--json"]).stdout;
     run_ok(&mut project, &["up", "--yes", "--skip-preview"]);
-    // The secret made it to the container (plaintext in AWS is the environment's nature:
-    // `secrets` by ARN is the way to keep it out of the task definition).
     assert!(
         proxy.count("ecs:RegisterTaskDefinition") == 1,
         "{:?}",
@@ -85,32 +90,51 @@ fn secret_config_never_appears_in_plaintext() {
     let export = project.stack_export();
     let export_text = export.to_string();
     let outputs = project.run_ok(&["stack", "output", "--json", "--stack", &stack]);
-    // The state does hold it, encrypted: the task definition's containers are secret.
-    let td = export["deployment"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["type"] == "fargate:ecs:TaskDefinition")
-        .expect("the task definition in the state");
+    // The state does hold it, encrypted: the parameter's value is a secret.
+    let parameter = exported_resources(&export, "fargate:ssm:Parameter")[0];
     assert!(
-        td["outputs"]["containers"]
+        parameter["inputs"]["value"]
             .to_string()
-            .contains("ciphertext")
-            && td["inputs"]["containers"]
-                .to_string()
-                .contains("ciphertext"),
-        "the containers should be stored as secrets: {td}"
+            .contains("ciphertext"),
+        "the parameter's value should be stored as a secret: {parameter}"
     );
 
-    // The canary did flow to AWS, so the search below is meaningful.
-    let arn = td["outputs"]["arn"].as_str().expect("task definition arn");
-    let live = fargate_e2e::EcsProbe::new(&moto.url()).describe_task_definition(arn);
-    assert!(
-        live.container_definitions()[0]
-            .environment()
-            .iter()
-            .any(|kv| kv.value() == Some(secret)),
-        "the secret should reach the container's environment"
+    // The canary did flow to AWS, into the SSM parameter only, so the searches are
+    // meaningful; AWS's own answers are searched too: every task definition revision
+    // (`DescribeTaskDefinition`, what read-only roles and the console see) and the
+    // parameter's metadata (`DescribeParameters`, no decryption).
+    let name = parameter["outputs"]["name"]
+        .as_str()
+        .expect("parameter name");
+    let stored = ssm_call(
+        moto.addr(),
+        "GetParameter",
+        &json!({"Name": name, "WithDecryption": true}),
+    )
+    .expect("the parameter in moto");
+    assert_eq!(stored["Parameter"]["Value"], secret);
+    assert_eq!(stored["Parameter"]["Type"], "SecureString");
+    let ecs = fargate_e2e::EcsProbe::new(&moto.url());
+    let task_definitions: Vec<(String, String)> = ecs
+        .task_definition_arns(TaskDefinitionStatus::Active)
+        .into_iter()
+        .map(|arn| {
+            let answer = format!("{:?}", ecs.describe_task_definition(&arn));
+            (format!("moto DescribeTaskDefinition {arn}"), answer)
+        })
+        .collect();
+    assert!(!task_definitions.is_empty(), "no task definition in moto");
+    let described = ssm_call(moto.addr(), "DescribeParameters", &json!({}))
+        .expect("DescribeParameters")
+        .to_string();
+    let mut aws_answers = task_definitions;
+    aws_answers.push(("moto DescribeParameters".to_string(), described));
+    let aws_hits = hits(&aws_answers, secret);
+    println!(
+        "RELIABILITY secrets scenario=aws-answers places_checked={} bytes_checked={} plaintext_hits={}",
+        aws_answers.len(),
+        aws_answers.iter().map(|(_, t)| t.len()).sum::<usize>(),
+        aws_hits.len()
     );
 
     run_ok(&mut project, &["destroy", "--yes", "--skip-preview"]);
@@ -118,10 +142,12 @@ fn secret_config_never_appears_in_plaintext() {
     let mut places = vec![
         ("stack export".to_string(), export_text),
         ("stack output".to_string(), outputs.combined()),
+        ("preview --json".to_string(), preview_json),
         ("pulumi runs".to_string(), project.all_run_output()),
     ];
     places.extend(files_text(project.backend_dir()));
     places.extend(files_text(project.home()));
+    places.extend(aws_answers);
     let found = hits(&places, secret);
     println!(
         "RELIABILITY secrets scenario=secret-config places_checked={} bytes_checked={} plaintext_hits={}",

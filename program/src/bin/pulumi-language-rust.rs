@@ -99,6 +99,7 @@ impl LanguageRuntime for RustLanguageHost {
             .as_ref()
             .map(|i| i.root_directory.clone())
             .unwrap_or_default();
+        let secret_places = secret_places(&root, &req.stack, &req.config_secret_keys);
         let mut command = tokio::process::Command::new(&binary);
         command
             .args(&req.args)
@@ -115,7 +116,8 @@ impl LanguageRuntime for RustLanguageHost {
                 "PULUMI_ENGINE",
                 self.engine_address.as_deref().unwrap_or_default(),
             )
-            .env("PULUMI_ROOT_DIRECTORY", root)
+            .env("PULUMI_ROOT_DIRECTORY", &root)
+            .env(pulumi_rs::config::SECRET_PATHS_ENV, secret_places)
             .kill_on_drop(true);
         let status = command
             .status()
@@ -174,4 +176,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
+}
+
+/// The `secure:` places inside the structured secret keys, read from the stack file: the engine
+/// (pulumi v3.274.1) sends only which top-level keys are secret (`configSecretKeys`) and fills
+/// no per-path map, so a map with one `secure:` entry would otherwise be secret as a whole.
+/// Without a readable file the keys stay secret as a whole (never less secret).
+fn secret_places(root: &str, stack: &str, secret_keys: &[String]) -> String {
+    let root = Path::new(if root.is_empty() { "." } else { root });
+    // `stackConfigDir` in Pulumi.yaml moves the stack files.
+    let config_dir = std::fs::read_to_string(root.join("Pulumi.yaml"))
+        .ok()
+        .and_then(|text| serde_norway::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|p| p.get("stackConfigDir")?.as_str().map(str::to_string))
+        .map_or_else(|| root.to_path_buf(), |dir| root.join(dir));
+    // A qualified stack name (`org/project/stack`) names its file by the last part.
+    let short = stack.rsplit('/').next().unwrap_or(stack);
+    let file = config_dir.join(format!("Pulumi.{short}.yaml"));
+    let mut places = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|text| pulumi_rs::config::secure_places_in_stack_file(&text).ok())
+        .unwrap_or_default();
+    places.retain(|key, _| secret_keys.contains(key));
+    pulumi_rs::config::encode_secret_paths(&places)
 }

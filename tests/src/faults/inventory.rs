@@ -4,7 +4,7 @@
 //!
 //! Identity per type: clusters, services, load balancers, target groups and listeners by ARN,
 //! security groups by id, task definitions by revision ARN (the state's current revision plus
-//! the earlier revisions it keeps for rollback).
+//! the earlier revisions it keeps for rollback), SSM parameters by name.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::aws::EcsProbe;
 use crate::ec2::{ec2_query, elbv2_query, xml_values};
+use crate::ssm::ssm_call;
 
 pub const CLUSTER: &str = "fargate:ecs:Cluster";
 pub const TASK_DEFINITION: &str = "fargate:ecs:TaskDefinition";
@@ -23,6 +24,7 @@ pub const SECURITY_GROUP: &str = "fargate:ec2:SecurityGroup";
 pub const LOAD_BALANCER: &str = "fargate:lb:LoadBalancer";
 pub const TARGET_GROUP: &str = "fargate:lb:TargetGroup";
 pub const LISTENER: &str = "fargate:lb:Listener";
+pub const PARAMETER: &str = "fargate:ssm:Parameter";
 
 /// One live resource: `(type token, identity)`.
 pub type Item = (String, String);
@@ -137,7 +139,33 @@ pub fn moto_inventory(moto: SocketAddr) -> BTreeSet<Item> {
     for tg in xml_values(&tgs, "TargetGroupArn") {
         items.insert(item(TARGET_GROUP, &tg));
     }
+    for name in parameter_names(moto) {
+        items.insert(item(PARAMETER, &name));
+    }
     items
+}
+
+/// Every SSM parameter's name (the stack program keeps its secrets there; moto's
+/// DescribeParameters answers no ARN).
+fn parameter_names(moto: SocketAddr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut body = serde_json::json!({"MaxResults": 50});
+        if let Some(token) = &next {
+            body["NextToken"] = Value::String(token.clone());
+        }
+        let page = ssm_call(moto, "DescribeParameters", &body).unwrap_or_else(|e| panic!("{e}"));
+        for p in page["Parameters"].as_array().into_iter().flatten() {
+            if let Some(name) = p["Name"].as_str() {
+                names.push(name.to_string());
+            }
+        }
+        match page["NextToken"].as_str() {
+            Some(token) if !token.is_empty() => next = Some(token.to_string()),
+            _ => return names,
+        }
+    }
 }
 
 fn plain_str(v: &Value) -> Option<&str> {
@@ -171,6 +199,11 @@ pub fn state_inventory(export: &Value) -> BTreeSet<Item> {
                     .filter_map(plain_str)
                 {
                     items.insert((ty.to_string(), prev.to_string()));
+                }
+            }
+            PARAMETER => {
+                if let Some(name) = plain_str(&outputs["name"]) {
+                    items.insert((ty.to_string(), name.to_string()));
                 }
             }
             SECURITY_GROUP => {

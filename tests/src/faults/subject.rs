@@ -83,8 +83,10 @@ impl Subject {
                 };
                 project.config_set(key, &text);
             }
+            // The stack program takes secrets only inside `environment`
+            // (`environment.SENTRY_DSN`): a path.
             for (key, plaintext) in &self.secret_config {
-                project.config_set_secret(key, plaintext);
+                project.config_set_secret_path(key, plaintext);
             }
             return project;
         }

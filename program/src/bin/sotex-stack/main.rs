@@ -15,12 +15,13 @@ mod exec;
 mod lb;
 mod network;
 mod outputs;
+mod secrets;
 mod service;
 mod settings;
 
 use std::process::ExitCode;
 
-use pulumi_rs::{Output, run};
+use pulumi_rs::{Context, Error, Output, run};
 
 use settings::Settings;
 
@@ -33,21 +34,28 @@ fn main() -> ExitCode {
         print!("{}", settings::stack_file_schema_text());
         return ExitCode::SUCCESS;
     }
-    run(|ctx| async move {
-        let s = Settings::read(ctx.config(), ctx.stack())?;
-        let mut tags = s.tags.clone();
-        tags.entry("app".into())
-            .or_insert_with(|| "sotex-box-backend".into());
-        tags.entry("stack".into())
-            .or_insert_with(|| ctx.stack().to_string());
-        let tags = Output::new(tags);
-
-        let net = network::network(&ctx, &s);
-        let groups = network::security_groups(&ctx, &s, &net, &tags);
-        let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
-        let app = service::service(&ctx, &s, &net, &groups, &routing, &tags);
-        outputs::export(&ctx, &s, &routing, &app);
-        outputs::export_security_groups(&ctx, &groups);
-        Ok(())
-    })
+    run(program)
 }
+
+/// The whole stack, declared on `ctx` (the unit tests run it against mocks).
+async fn program(ctx: Context) -> Result<(), Error> {
+    let s = Settings::read(ctx.config(), ctx.stack())?;
+    let mut tags = s.tags.clone();
+    tags.entry("app".into())
+        .or_insert_with(|| "sotex-box-backend".into());
+    tags.entry("stack".into())
+        .or_insert_with(|| ctx.stack().to_string());
+    let tags = Output::new(tags);
+
+    let net = network::network(&ctx, &s);
+    let groups = network::security_groups(&ctx, &s, &net, &tags);
+    let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
+    let secrets = secrets::secrets(&ctx, &s, &tags);
+    let app = service::service(&ctx, &s, &net, &groups, &routing, &secrets, &tags);
+    outputs::export(&ctx, &s, &routing, &app);
+    outputs::export_security_groups(&ctx, &groups);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

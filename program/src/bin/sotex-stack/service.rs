@@ -4,15 +4,17 @@
 use std::collections::BTreeMap;
 
 use pulumi_rs::fargate::ecs::{
-    AwsLogs, Cluster, ClusterArgs, ContainerDefinition, DeploymentSettings,
-    LoadBalancer as ServiceLoadBalancer, LogConfiguration, NetworkConfiguration, PortMapping,
-    RuntimePlatform, Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+    AwsLogs, Cluster, ClusterArgs, ContainerDefinition, ContainerDefinitionArgs,
+    DeploymentSettings, LoadBalancer as ServiceLoadBalancer, LogConfiguration,
+    NetworkConfiguration, PortMapping, RuntimePlatform, Service, ServiceArgs, TaskDefinition,
+    TaskDefinitionArgs,
 };
-use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions};
+use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions, all};
 
 use crate::CONTAINER;
 use crate::lb::Routing;
 use crate::network::{Groups, Network};
+use crate::secrets::Secrets;
 use crate::settings::Settings;
 
 pub struct App {
@@ -27,6 +29,7 @@ pub fn service(
     net: &Network,
     groups: &Groups,
     routing: &Routing,
+    secrets: &Secrets,
     tags: &Output<BTreeMap<String, String>>,
 ) -> App {
     let cluster = Cluster::new(
@@ -44,7 +47,7 @@ pub fn service(
         ctx,
         "api",
         TaskDefinitionArgs {
-            containers: Some(containers(s)),
+            containers: Some(containers(s, secrets)),
             cpu: Some(Output::new(s.cpu)),
             memory: Some(Output::new(s.memory)),
             execution_role_arn: s.execution_role_arn.clone().map(Output::new),
@@ -95,6 +98,8 @@ pub fn service(
                 rollback: Some(true),
                 ..Default::default()
             })),
+            // A new secret value reaches the tasks only when they start.
+            force_new_deployment: secrets.force_new_deployment(),
             wait_for_steady_state: Some(Output::new(true)),
             capacity_provider_strategy: s.aws.capacity_provider_strategy.clone().map(Output::new),
             enable_execute_command: s.aws.enable_execute_command.then(|| Output::new(true)),
@@ -119,33 +124,31 @@ pub fn service(
     }
 }
 
-/// The API container: its port, environment (secret as a whole when any entry is), secrets
-/// by reference, and logs to CloudWatch.
-fn containers(s: &Settings) -> Output<Vec<ContainerDefinition>> {
-    let image = s.image();
-    let secrets = s.secrets.clone();
-    let log_group = s.log_group.clone();
-    let port = s.container_port;
-    s.environment.map(move |environment| {
-        vec![ContainerDefinition {
-            name: CONTAINER.into(),
-            image: image.clone(),
-            essential: Some(true),
-            port_mappings: Some(vec![PortMapping {
-                container_port: port,
-                ..Default::default()
-            }]),
-            environment: (!environment.is_empty()).then_some(environment),
-            secrets: (!secrets.is_empty()).then(|| secrets.clone()),
-            log_configuration: Some(LogConfiguration {
-                awslogs: AwsLogs {
-                    group: log_group.clone(),
-                    stream_prefix: CONTAINER.into(),
-                    create_group: Some(true),
-                    region: None,
-                },
-            }),
+/// The API container: its port, the plain environment, secrets by reference (SSM parameter
+/// ARNs, see `secrets.rs`), and logs to CloudWatch. Built field by field, so a secret field
+/// would stay secret at that field only. (A field not known yet, a new parameter's ARN in the
+/// first preview, leaves the whole container unknown until the parameter exists.)
+fn containers(s: &Settings, secrets: &Secrets) -> Output<Vec<ContainerDefinition>> {
+    let environment = secrets.environment.clone();
+    let container = ContainerDefinitionArgs {
+        name: Some(CONTAINER.into()),
+        image: Some(Output::new(s.image())),
+        essential: Some(Output::new(true)),
+        port_mappings: Some(Output::new(vec![PortMapping {
+            container_port: s.container_port,
             ..Default::default()
-        }]
-    })
+        }])),
+        environment: (!environment.is_empty()).then(|| Output::new(environment)),
+        secrets: secrets.references.clone(),
+        log_configuration: Some(Output::new(LogConfiguration {
+            awslogs: AwsLogs {
+                group: s.log_group.clone(),
+                stream_prefix: CONTAINER.into(),
+                create_group: Some(true),
+                region: None,
+            },
+        })),
+        ..Default::default()
+    };
+    all(vec![container.build()])
 }

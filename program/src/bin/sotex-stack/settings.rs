@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::marker::PhantomData;
 
 use pulumi_rs::fargate::ecs::ContainerInsights;
-use pulumi_rs::{Config, Error, Output};
+use pulumi_rs::{Config, Error};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -955,8 +955,10 @@ pub struct Settings {
     pub desired_count_managed_by_autoscaler: bool,
     pub container_port: i64,
     pub health_check_path: String,
-    /// Secret as a whole when any entry is `secure:`.
-    pub environment: Output<BTreeMap<String, String>>,
+    /// Container environment variables, name → value, the secret ones included.
+    pub environment: BTreeMap<String, String>,
+    /// The names in `environment` whose values are `secure:` (they go to SSM, see `secrets.rs`).
+    pub secret_environment: BTreeSet<String>,
     /// Container variable name → Secrets Manager / SSM parameter ARN.
     pub secrets: BTreeMap<String, String>,
     pub certificate_arn: Option<String>,
@@ -1006,11 +1008,8 @@ impl Settings {
             desired_count_managed_by_autoscaler: c.desired_count_managed_by_autoscaler.0,
             container_port: c.container_port.0,
             health_check_path: c.health_check_path.0,
-            environment: if config.is_secret("environment") {
-                Output::secret(environment)
-            } else {
-                Output::new(environment)
-            },
+            secret_environment: crate::secrets::secret_names(config, &environment),
+            environment,
             secrets: c.secrets.0.into_iter().map(|(k, v)| (k, v.0)).collect(),
             certificate_arn: c.certificate_arn.map(|t| t.0),
             ssl_policy: c.ssl_policy.0,

@@ -1,7 +1,9 @@
 //! `fargate:ecr:*` resources.
 
+pub mod repository;
+
 use crate::resource::DynResource;
 
 pub fn all() -> Vec<Box<dyn DynResource>> {
-    vec![]
+    vec![Box::new(repository::Repository)]
 }

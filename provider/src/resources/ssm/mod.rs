@@ -1,7 +1,9 @@
 //! `fargate:ssm:*` resources.
 
+pub mod parameter;
+
 use crate::resource::DynResource;
 
 pub fn all() -> Vec<Box<dyn DynResource>> {
-    vec![]
+    vec![Box::new(parameter::Parameter)]
 }

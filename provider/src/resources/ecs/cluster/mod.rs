@@ -15,7 +15,7 @@ use crate::aws::ecs as ecs_api;
 use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
-use crate::resource::{CheckContext, Resource, is_known};
+use crate::resource::{CheckContext, Resource};
 use crate::resources::ecs::service::{CapacityProvider, CapacityProviderItem};
 use crate::validate;
 use convert::{
@@ -31,9 +31,14 @@ pub struct Cluster;
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "ClusterArgs")]
 pub struct ClusterInputs {
-    /// Name of the cluster: 1 to 255 letters, digits, hyphens and underscores. Defaults to the
-    /// Pulumi resource name plus a random suffix. Changing it replaces the cluster.
+    /// Name of the cluster. Defaults to the Pulumi resource name plus a random suffix.
+    /// Changing it replaces the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::ECS_NAME_PATTERN),
+        title = "ECS cluster name",
+        extend("x-rule" = crate::naming::ECS_NAME_RULE)
+    )]
     pub name: Option<String>,
     /// Tags on the cluster, merged over the provider's `defaultTags`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +109,6 @@ impl Resource for Cluster {
             news.tags = None;
         }
         let mut failures = Vec::new();
-        validate_name(news.name.as_deref().unwrap_or_default(), &mut failures);
         validate::tags("tags", news.tags.as_ref(), &mut failures);
         validate_capacity_providers(&news, &mut failures);
         if failures.is_empty() {

@@ -8,20 +8,6 @@ pub(crate) fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-pub(crate) fn validate_name(name: &str, failures: &mut Vec<CheckFailure>) {
-    if !is_known(name) {
-        return;
-    }
-    if name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char) {
-        failures.push(CheckFailure::new(
-            "name",
-            format!(
-                "`{name}` is not a valid ECS cluster name: use 1 to {NAME_MAX} letters, digits, hyphens (-) and underscores (_)"
-            ),
-        ));
-    }
-}
-
 /// The cluster's providers and default strategy: no duplicates, the strategy only names
 /// associated providers, and the strategy itself is one AWS accepts.
 pub(crate) fn validate_capacity_providers(i: &ClusterInputs, failures: &mut Vec<CheckFailure>) {

@@ -45,9 +45,14 @@ const DEFAULT_DELETE_TIMEOUT: Duration = Duration::from_secs(600);
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "ServiceArgs")]
 pub struct ServiceInputs {
-    /// Service name, unique in the cluster: up to 255 letters, digits, hyphens, underscores.
-    /// Defaults to the Pulumi resource name plus a random suffix. Changing it replaces.
+    /// Service name, unique in the cluster. Defaults to the Pulumi resource name plus a random
+    /// suffix. Changing it replaces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::ECS_NAME_PATTERN),
+        title = "service name",
+        extend("x-rule" = crate::naming::ECS_NAME_RULE)
+    )]
     pub name: Option<String>,
     /// ARN (or name) of the cluster to run in. Changing it replaces the service.
     pub cluster: String,

@@ -27,14 +27,6 @@ pub(crate) fn prefixed_ids(
 /// Every validation rule; each failure names the property path and the value.
 pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
     let mut f = Vec::new();
-    if let Some(name) = i.name.as_deref().filter(|n| is_known(n))
-        && (name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char))
-    {
-        f.push(CheckFailure::new(
-            "name",
-            format!("`{name}` is not a valid service name: use 1 to {NAME_MAX} letters, digits, hyphens and underscores"),
-        ));
-    }
     if is_known(&i.cluster) && i.cluster.trim().is_empty() {
         f.push(CheckFailure::new(
             "cluster",

@@ -37,9 +37,14 @@ pub const DEFAULT_KEEP_REVISIONS: u32 = 3;
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "TaskDefinitionArgs")]
 pub struct TaskDefinitionInputs {
-    /// Family name: up to 255 letters, digits, hyphens and underscores. Defaults to the Pulumi
-    /// resource name plus a random suffix. Changing it replaces the task definition.
+    /// Family name. Defaults to the Pulumi resource name plus a random suffix. Changing it
+    /// replaces the task definition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::ECS_NAME_PATTERN),
+        title = "task definition family",
+        extend("x-rule" = crate::naming::ECS_NAME_RULE)
+    )]
     pub family: Option<String>,
     /// Task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384 (1024 = 1 vCPU).
     pub cpu: u32,
@@ -104,7 +109,12 @@ pub enum OperatingSystemFamily {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDefinition {
-    /// Container name, unique within the task: up to 255 letters, digits, hyphens, underscores.
+    /// Container name, unique within the task.
+    #[schemars(
+        pattern(crate::naming::ECS_NAME_PATTERN),
+        title = "container name",
+        extend("x-rule" = crate::naming::ECS_NAME_RULE)
+    )]
     pub name: String,
     /// Image reference, e.g. `123456789012.dkr.ecr.eu-central-1.amazonaws.com/api:1.4.2`.
     pub image: String,

@@ -8,10 +8,6 @@ pub(crate) fn name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }
 
-pub(crate) fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= NAME_MAX && name.chars().all(name_char)
-}
-
 /// Fills ECS's defaults and drops empty collections, so inputs from the program and inputs
 /// read back from AWS compare equal when they mean the same.
 pub fn normalize(inputs: &mut TaskDefinitionInputs) {
@@ -100,14 +96,6 @@ pub(crate) fn check_arn(
 /// Every validation rule; each failure names the property path and the value.
 pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
     let mut failures = Vec::new();
-    if let Some(family) = inputs.family.as_deref().filter(|f| is_known(f))
-        && !valid_name(family)
-    {
-        failures.push(CheckFailure::new(
-            "family",
-            format!("`{family}` is not a valid task definition family: use 1 to {NAME_MAX} letters, digits, hyphens and underscores"),
-        ));
-    }
     if let Some((property, reason)) = fargate_sizes::check(inputs.cpu, inputs.memory) {
         failures.push(CheckFailure::new(property, reason));
     }
@@ -139,12 +127,8 @@ pub fn validate(inputs: &TaskDefinitionInputs) -> Vec<CheckFailure> {
     let mut memory_sum = 0u32;
     for (i, c) in inputs.containers.iter().enumerate() {
         let at = |field: &str| format!("containers[{i}].{field}");
-        if !valid_name(&c.name) {
-            failures.push(CheckFailure::new(
-                at("name"),
-                format!("`{}` is not a valid container name: use 1 to {NAME_MAX} letters, digits, hyphens and underscores", c.name),
-            ));
-        } else if !seen.insert(c.name.as_str()) {
+        // The name's form is declared on `ContainerDefinition`; here only its uniqueness.
+        if is_known(&c.name) && !seen.insert(c.name.as_str()) {
             failures.push(CheckFailure::new(
                 at("name"),
                 format!(

@@ -33,9 +33,14 @@ pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "RoleArgs")]
 pub struct RoleInputs {
-    /// Name of the role: 1 to 64 letters, digits and `+=,.@_-`. Defaults to the Pulumi resource
-    /// name plus a random suffix. Changing it replaces the role.
+    /// Name of the role. Defaults to the Pulumi resource name plus a random suffix. Changing it
+    /// replaces the role.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::IAM_ROLE_NAME_PATTERN),
+        title = "IAM role name",
+        extend("x-rule" = crate::naming::IAM_ROLE_NAME_RULE)
+    )]
     pub name: Option<String>,
     /// Path of the role: `/` (the default) or `/` + segments + `/`, at most 512 characters.
     /// Changing it replaces the role.

@@ -26,17 +26,6 @@ fn fail(failures: &mut Vec<CheckFailure>, property: impl Into<String>, reason: S
 }
 
 pub(crate) fn validate_role(inputs: &RoleInputs, failures: &mut Vec<CheckFailure>) {
-    if let Some(name) = inputs.name.as_deref().filter(|n| is_known(n))
-        && (name.is_empty() || name.len() > NAME_MAX || !name.chars().all(name_char))
-    {
-        fail(
-            failures,
-            "name",
-            format!(
-                "`{name}` is not a valid IAM role name: use 1 to {NAME_MAX} letters, digits and + = , . @ _ -"
-            ),
-        );
-    }
     if let Some(path) = inputs.path.as_deref().filter(|p| is_known(p)) {
         validate_path(path, failures);
     }

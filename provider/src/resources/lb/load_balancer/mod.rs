@@ -30,10 +30,14 @@ pub struct LoadBalancer;
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "LoadBalancerArgs")]
 pub struct LoadBalancerInputs {
-    /// Name of the load balancer: 1 to 32 letters, digits and hyphens, not starting or ending
-    /// with a hyphen nor starting with `internal-`. Defaults to the Pulumi resource name plus a
-    /// random suffix. Changing it replaces the load balancer.
+    /// Name of the load balancer, not starting with `internal-`. Defaults to the Pulumi resource
+    /// name plus a random suffix. Changing it replaces the load balancer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::ELB_NAME_PATTERN),
+        title = "load balancer name",
+        extend("x-rule" = crate::naming::ELB_NAME_RULE)
+    )]
     pub name: Option<String>,
     /// `true` for an internal load balancer (private IPs only); `false` (the default) for an
     /// internet-facing one. Changing it replaces the load balancer.

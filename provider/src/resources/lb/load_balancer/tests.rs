@@ -47,6 +47,7 @@ fn auto_name_fits_and_is_kept() {
 
 #[test]
 fn auto_names_are_always_valid() {
+    let declared = regex::Regex::new(crate::naming::ELB_NAME_PATTERN).unwrap();
     for base in [
         "internal-api",
         &"x".repeat(80),
@@ -58,6 +59,7 @@ fn auto_names_are_always_valid() {
         let mut f = Vec::new();
         validate_elb_name(&n, "load balancer", &mut f);
         assert!(f.is_empty(), "{n}: {f:?}");
+        assert!(declared.is_match(&n), "{n} breaks the declared pattern");
         assert!(!n.contains("--"), "{n}");
     }
 }

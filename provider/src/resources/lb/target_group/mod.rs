@@ -32,11 +32,15 @@ pub struct TargetGroup;
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "TargetGroupArgs")]
 pub struct TargetGroupInputs {
-    /// Name of the target group: 1 to 32 letters, digits and hyphens, not starting or ending
-    /// with a hyphen. Defaults to the Pulumi resource name plus a random suffix (so a
-    /// replacement can be created before the old one is deleted). Changing it replaces the
-    /// target group.
+    /// Name of the target group, without `--`. Defaults to the Pulumi resource name plus a
+    /// random suffix (so a replacement can be created before the old one is deleted). Changing
+    /// it replaces the target group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        pattern(crate::naming::ELB_NAME_PATTERN),
+        title = "target group name",
+        extend("x-rule" = crate::naming::ELB_NAME_RULE)
+    )]
     pub name: Option<String>,
     /// Kind of targets: only `ip`, what Fargate tasks (awsvpc networking) register as.
     /// Changing it replaces the target group.
