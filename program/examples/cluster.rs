@@ -17,6 +17,7 @@ fn main() -> ExitCode {
                 name: config.get_output::<String>("clusterName")?,
                 tags: config.get_output::<BTreeMap<String, String>>("tags")?,
                 container_insights: config.get_output::<ContainerInsights>("containerInsights")?,
+                ..Default::default()
             },
             ResourceOptions::default(),
         );

@@ -4,14 +4,16 @@
 //! `keepRevisions`, `secretEnv` (set with `--secret`: the container's `API_TOKEN`, which makes
 //! the task definition's `containers` secret), `scaling` (a JSON object of
 //! `fargate:appautoscaling:ServiceScaling` inputs other than the cluster and service names: the
-//! service is then scaled by it and sets `desiredCountManagedByAutoscaler`).
+//! service is then scaled by it and sets `desiredCountManagedByAutoscaler`), `spotWeight` (a cluster with both Fargate
+//! capacity providers, one on-demand task as base, the rest this many Spot to one on-demand, for
+//! the cluster's default strategy and the service's).
 
 use std::process::ExitCode;
 
 use pulumi_rs::fargate::appautoscaling::{ServiceScaling, ServiceScalingArgs};
 use pulumi_rs::fargate::ecs::{
-    Cluster, ClusterArgs, ContainerDefinition, NetworkConfiguration, PortMapping, Service,
-    ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+    CapacityProvider, CapacityProviderItem, Cluster, ClusterArgs, ContainerDefinition,
+    NetworkConfiguration, PortMapping, Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
 };
 use pulumi_rs::{CustomTimeouts, Output, ResourceOptions, run};
 use serde_json::{Map, Value};
@@ -30,10 +32,20 @@ fn main() -> ExitCode {
                 delete: None,
             });
 
+        let strategy = config.get::<i64>("spotWeight")?.map(spot_strategy);
         let cluster = Cluster::new(
             &ctx,
             "main",
-            ClusterArgs::default(),
+            ClusterArgs {
+                capacity_providers: strategy.as_ref().map(|_| {
+                    Output::new(vec![
+                        CapacityProvider::Fargate,
+                        CapacityProvider::FargateSpot,
+                    ])
+                }),
+                default_capacity_provider_strategy: strategy.clone().map(Output::new),
+                ..Default::default()
+            },
             ResourceOptions::default(),
         );
         let container = move |token: Option<String>| {
@@ -80,6 +92,7 @@ fn main() -> ExitCode {
                     security_groups: config.require("securityGroups")?,
                     assign_public_ip: None,
                 })),
+                capacity_provider_strategy: strategy.map(Output::new),
                 ..Default::default()
             },
             ResourceOptions {
@@ -127,4 +140,20 @@ fn main() -> ExitCode {
         }
         Ok(())
     })
+}
+
+/// One on-demand task as base, then `spot` Spot tasks to each on-demand one.
+fn spot_strategy(spot: i64) -> Vec<CapacityProviderItem> {
+    vec![
+        CapacityProviderItem {
+            capacity_provider: CapacityProvider::Fargate,
+            base: Some(1),
+            weight: Some(1),
+        },
+        CapacityProviderItem {
+            capacity_provider: CapacityProvider::FargateSpot,
+            base: None,
+            weight: Some(spot),
+        },
+    ]
 }

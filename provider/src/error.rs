@@ -77,7 +77,7 @@ impl ProviderError {
         let code = aws_error_code(err);
         // A service error reads best as its code and message; anything else (network, timeout)
         // needs the whole chain of causes.
-        let message = match err.as_service_error() {
+        let mut message = match err.as_service_error() {
             Some(e) => format!(
                 "{operation} failed: {}: {}",
                 e.code().unwrap_or("error"),
@@ -85,6 +85,13 @@ impl ProviderError {
             ),
             None => format!("{operation} failed: {}", error_chain(err)),
         };
+        // Rules real AWS enforces whose error text does not say what to change.
+        if let Some(e) = err.as_service_error()
+            && let Some(hint) = crate::hints::hint(operation, e.code(), e.message())
+        {
+            message.push_str(" — ");
+            message.push_str(hint);
+        }
         match code {
             Some(c) if not_found_codes.contains(&c) => Self::NotFound(message),
             Some(c) if is_throttling(c) => Self::Retryable(message),

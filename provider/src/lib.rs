@@ -9,6 +9,7 @@ pub mod diff;
 pub mod error;
 pub mod function;
 pub mod functions;
+pub mod hints;
 pub mod log;
 pub mod naming;
 pub mod resource;

@@ -2,7 +2,8 @@
 //! (cluster `main`, task definition `api`, service `api`) created, checked in ECS, changed in
 //! place (new image = new revision; new desired count = service only), destroyed; a service
 //! that never becomes steady fails within its custom timeout without losing state; an
-//! impossible Fargate size fails at preview before any AWS call.
+//! impossible Fargate size fails at preview before any AWS call; a service on Fargate Spot
+//! runs in a cluster with both Fargate capacity providers.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -347,6 +348,108 @@ fn service_lifecycle() {
         );
     }
     assert_eq!(project.stack_output_json(), json!({}));
+}
+
+/// `(provider, weight, base)` of a strategy as ECS reports it.
+fn strategy(items: &[aws_sdk_ecs::types::CapacityProviderStrategyItem]) -> Vec<(String, i32, i32)> {
+    let mut out: Vec<_> = items
+        .iter()
+        .map(|i| (i.capacity_provider().to_string(), i.weight(), i.base()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// `(provider, weight, base)` of the service's strategy in the stack's state.
+fn service_strategy(project: &mut PulumiProject) -> Vec<(String, i32, i32)> {
+    let export = project.stack_export();
+    let services = exported_resources(&export, SERVICE);
+    let items = services[0]["outputs"]["capacityProviderStrategy"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no strategy in the state: {}", services[0]))
+        .clone();
+    let mut out: Vec<(String, i32, i32)> = items
+        .iter()
+        .map(|i| {
+            let n = |k: &str| i[k].as_i64().unwrap_or(0) as i32;
+            (
+                i["capacityProvider"].as_str().unwrap().to_string(),
+                n("weight"),
+                n("base"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn spot_strategy(spot: i32) -> Vec<(String, i32, i32)> {
+    vec![("FARGATE".into(), 1, 1), ("FARGATE_SPOT".into(), spot, 0)]
+}
+
+/// Fargate Spot: the cluster associates both Fargate capacity providers (AWS refuses a service
+/// strategy naming a provider its cluster lacks; moto does not), the service runs on a Spot
+/// strategy with an on-demand base, nothing drifts on read-back, and a new Spot share updates
+/// the cluster (PutClusterCapacityProviders) and the service in place.
+#[test]
+fn spot_service_on_a_cluster_with_both_providers() {
+    let moto = Moto::start_with_env(&[("MOTO_ECS_SERVICE_RUNNING", "1")]);
+    let recorder = AwsRecorder::start(&moto.url());
+    let ecs = EcsProbe::new(&moto.url());
+    let (mut project, _) = service_project(&moto, &recorder.url());
+    project.config_set("spotWeight", "3");
+
+    project.up();
+    let outputs = project.stack_output_json();
+    let cluster_arn = output_str(&outputs, "clusterArn");
+    let service_arn = output_str(&outputs, "serviceArn");
+    let cluster = ecs.describe_cluster(&cluster_arn).expect("cluster exists");
+    let mut providers = cluster.capacity_providers().to_vec();
+    providers.sort();
+    assert_eq!(providers, ["FARGATE", "FARGATE_SPOT"]);
+    assert_eq!(
+        strategy(cluster.default_capacity_provider_strategy()),
+        spot_strategy(3)
+    );
+    // moto drops CreateService's strategy (its responses.py never reads it): the service's
+    // strategy is checked in the state, what the provider sent and reads back.
+    assert!(ecs.describe_service(&cluster_arn, &service_arn).is_some());
+    assert_eq!(service_strategy(&mut project), spot_strategy(3));
+
+    // AWS's answer (unset base reported as 0, any order) reads back without a diff.
+    project.preview_expect_no_changes();
+    project.refresh();
+    project.preview_expect_no_changes();
+
+    // A new Spot share: cluster and service updated in place.
+    project.config_set("spotWeight", "4");
+    let preview = project.preview_json();
+    assert_eq!(
+        changes(&preview),
+        BTreeSet::from([
+            step(CLUSTER, "main", "update"),
+            step(SERVICE, "api", "update")
+        ]),
+        "steps: {:?}",
+        preview.summary()
+    );
+    recorder.clear();
+    project.up();
+    show(&recorder, "the Spot share update");
+    assert_eq!(recorder.count("ecs:PutClusterCapacityProviders"), 1);
+    assert_eq!(recorder.count("ecs:CreateCluster"), 0);
+    assert_eq!(recorder.count("ecs:CreateService"), 0);
+    let cluster = ecs.describe_cluster(&cluster_arn).expect("same cluster");
+    assert_eq!(
+        strategy(cluster.default_capacity_provider_strategy()),
+        spot_strategy(4)
+    );
+    assert_eq!(recorder.count("ecs:UpdateService"), 1);
+    assert_eq!(service_strategy(&mut project), spot_strategy(4));
+    project.preview_expect_no_changes();
+
+    project.destroy();
+    assert!(ecs.active_clusters().is_empty());
 }
 
 #[test]

@@ -79,6 +79,8 @@ fn staging_stack_lifecycle() {
     let ecs = EcsProbe::new(&moto.url());
     let network = default_network(moto.addr());
     let mut project = staging(&recorder.url());
+    let database_group = database_group(moto.addr(), &network.vpc_id);
+    staging_options(&mut project, &database_group);
 
     // Preview: every resource to create, AWS untouched.
     recorder.clear();
@@ -173,6 +175,8 @@ fn staging_stack_lifecycle() {
             .all(|s| network.subnet_ids.contains(s))
     );
     let roles = check_roles_and_logs(&moto, &task_definition);
+
+    check_staging_options(&moto, &ecs, &mut project, &cluster, &database_group);
 
     // A no-change preview changes nothing; with the network discovered it only reads it.
     recorder.clear();
@@ -305,7 +309,13 @@ fn staging_stack_lifecycle() {
         .unwrap(),
         "groupName",
     );
-    assert_eq!(groups, ["default"], "only the VPC's default group is left");
+    let mut groups = groups;
+    groups.sort();
+    assert_eq!(
+        groups,
+        ["database", "default"],
+        "only the VPC's default group and the test's database group are left"
+    );
     for role in roles {
         assert!(
             iam_query(moto.addr(), "GetRole", &[("RoleName", &role)])
@@ -382,7 +392,8 @@ fn check_roles_and_logs(
         "the execution role reads exactly the container's secrets: {document}"
     );
     assert_eq!(attached(moto, &task), Vec::<String>::new(), "task role");
-    assert_eq!(inline_names(moto, &task), Vec::<String>::new(), "task role");
+    // Staging turns on ECS Exec (see `staging_options`): the task role may open its channels.
+    assert_eq!(inline_names(moto, &task), ["ecs-exec"], "task role");
 
     let groups = log_groups(moto.addr(), "/ecs/sotex-box-backend/staging");
     assert_eq!(groups.len(), 1, "{groups:?}");
@@ -593,6 +604,110 @@ fn aws_json(moto: SocketAddr, service: &str, target: &str, body: Value) -> Resul
         return Err(format!("{target}: {response}"));
     }
     serde_json::from_str(json).map_err(|e| format!("{target}: {e}: {json}"))
+
+/// A security group standing for the database's (another stack's), in the default VPC.
+fn database_group(moto: std::net::SocketAddr, vpc_id: &str) -> String {
+    let created = ec2_query(
+        moto,
+        "CreateSecurityGroup",
+        &[
+            ("GroupName", "database"),
+            ("GroupDescription", "the database of another stack"),
+            ("VpcId", vpc_id),
+        ],
+    )
+    .unwrap();
+    xml_values(&created, "groupId").remove(0)
+}
+
+/// Staging's options from issue 19: Fargate Spot with one on-demand task as base, egress to
+/// the database's security group on 5432, ECS Exec, and Graviton (ARM64).
+fn staging_options(project: &mut PulumiProject, database_group: &str) {
+    for (path, value) in [
+        ("clusterCapacityProviders[0]", "FARGATE"),
+        ("clusterCapacityProviders[1]", "FARGATE_SPOT"),
+        ("capacityProviderStrategy[0].capacityProvider", "FARGATE"),
+        ("capacityProviderStrategy[0].base", "1"),
+        ("capacityProviderStrategy[0].weight", "1"),
+        (
+            "capacityProviderStrategy[1].capacityProvider",
+            "FARGATE_SPOT",
+        ),
+        ("capacityProviderStrategy[1].weight", "3"),
+        ("extraEgress[0].port", "5432"),
+        ("extraEgress[0].securityGroupIds[0]", database_group),
+        ("extraEgress[0].description", "PostgreSQL"),
+    ] {
+        project.config_set_path(path, value);
+    }
+    project.config_set("enableExecuteCommand", "true");
+    project.config_set("cpuArchitecture", "ARM64");
+}
+
+/// What those options made: the cluster's providers, the tasks' egress to the database, the
+/// exported groups, ARM64 on the task definition, exec and the strategy on the service.
+fn check_staging_options(
+    moto: &Moto,
+    ecs: &EcsProbe,
+    project: &mut PulumiProject,
+    cluster: &str,
+    database_group: &str,
+) {
+    let mut providers = ecs
+        .describe_cluster(cluster)
+        .expect("the cluster exists")
+        .capacity_providers()
+        .to_vec();
+    providers.sort();
+    assert_eq!(providers, ["FARGATE", "FARGATE_SPOT"]);
+    let outputs = project.stack_output_json();
+    let service_group = out(&outputs, "serviceSecurityGroupId");
+    let alb_group = out(&outputs, "loadBalancerSecurityGroupId");
+    assert!(
+        service_group.starts_with("sg-")
+            && alb_group.starts_with("sg-")
+            && service_group != alb_group
+    );
+    let service = ecs
+        .describe_service(cluster, &out(&outputs, "serviceName"))
+        .unwrap();
+    let vpc = service
+        .network_configuration()
+        .and_then(|n| n.awsvpc_configuration())
+        .unwrap();
+    assert_eq!(vpc.security_groups(), std::slice::from_ref(&service_group));
+    let described = ec2_query(
+        moto.addr(),
+        "DescribeSecurityGroups",
+        &[("GroupId.1", &service_group)],
+    )
+    .unwrap();
+    let egress = &described[described
+        .find("<ipPermissionsEgress>")
+        .expect("egress rules")..];
+    assert!(
+        egress.contains(&format!("<groupId>{database_group}</groupId>"))
+            && egress.contains("<fromPort>5432</fromPort>")
+            && egress.contains("<fromPort>443</fromPort>"),
+        "the tasks may reach the database on 5432 and AWS on 443: {egress}"
+    );
+    let task_definition = ecs.describe_task_definition(&out(&outputs, "taskDefinitionArn"));
+    assert_eq!(
+        task_definition
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str()),
+        Some("ARM64")
+    );
+    // moto keeps neither a service's exec flag nor its strategy: the state holds what the
+    // provider sent.
+    let export = project.stack_export();
+    let state = &exported_resources(&export, "fargate:ecs:Service")[0]["outputs"];
+    assert_eq!(state["enableExecuteCommand"], true, "{state}");
+    assert_eq!(
+        state["capacityProviderStrategy"][1]["capacityProvider"], "FARGATE_SPOT",
+        "{state}"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
@@ -855,7 +970,22 @@ pub const BAD_STACK_YAML: &[(&str, &str, &str)] = &[
         "ELBSecurityPolicy-TLS13-1-2-2021-06",
         "config key `sotex-backend:sslpolicy` in Pulumi.staging.yaml is not a setting of this stack; did you mean `sotex-backend:sslPolicy`?",
     ),
+    (
+        "cpuArchitecture",
+        "ARM",
+        "config key `sotex-backend:cpuArchitecture` in Pulumi.staging.yaml: `ARM` is not valid: `X86_64` or `ARM64` (the image must be built for it)",
+    ),
     // Rules across keys (only the program can judge these).
+    (
+        "extraEgress",
+        "[{port: 5432}]",
+        "config key `sotex-backend:extraEgress[0]` in Pulumi.staging.yaml: gives neither `cidrs` nor `securityGroupIds`: say where the tasks may connect, e.g. `securityGroupIds: [sg-0abc1234]` (the database's group) or `cidrs: [10.0.0.0/16]`",
+    ),
+    (
+        "capacityProviderStrategy",
+        "[{capacityProvider: FARGATE_SPOT, weight: 1}]",
+        "config key `sotex-backend:capacityProviderStrategy[0].capacityProvider` in Pulumi.staging.yaml: `FARGATE_SPOT` is not among the cluster's providers in `sotex-backend:clusterCapacityProviders` (it is not set); AWS refuses a service strategy naming a provider its cluster lacks: add `FARGATE_SPOT` to `sotex-backend:clusterCapacityProviders`",
+    ),
     (
         "memory",
         "4096",
@@ -914,6 +1044,11 @@ pub fn schema_can_tell(key: &str, value: &str) -> bool {
             | ("minCount", MIN_ABOVE_MAX)
             | ("imageRepositoryName", "sotex-box-api")
             | ("ownsImageRepository", "\"true\"")
+            | ("extraEgress", "[{port: 5432}]")
+            | (
+                "capacityProviderStrategy",
+                "[{capacityProvider: FARGATE_SPOT, weight: 1}]"
+            )
     )
 }
 
@@ -1103,6 +1238,6 @@ fn stack_files_are_checked_against_their_schema() {
         misses.push(format!("missing imageTag:\n{report}"));
     }
     println!("only the program can judge: {program_only:?}");
-    assert_eq!(program_only.len(), 8, "{program_only:?}");
+    assert_eq!(program_only.len(), 10, "{program_only:?}");
     assert!(misses.is_empty(), "{}", misses.join("\n\n"));
 }

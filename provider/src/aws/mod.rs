@@ -92,6 +92,14 @@ impl AwsClients {
         }
     }
 
+    /// A mocked load-balancing client beside [`Self::with_ecs`]'s (tests).
+    pub fn and_elbv2(self, client: aws_sdk_elasticloadbalancingv2::Client) -> Self {
+        Self {
+            elbv2: OnceCell::new_with(Some(client)),
+            ..self
+        }
+    }
+
     async fn sdk_config(&self) -> Result<&SdkConfig> {
         let sdk = self
             .sdk

@@ -15,6 +15,7 @@
 //! (execution and task roles), `logs` (the log group), `image` (the repository), `service`
 //! (cluster, task definition, service), `scaling` (autoscaling) and `outputs`.
 
+mod exec;
 mod image;
 mod lb;
 mod logs;
@@ -70,6 +71,7 @@ async fn program(ctx: Context) -> Result<(), Error> {
     let app = service::service(&ctx, &s, &net, &groups, &routing, task, &tags);
     let scaling = scaling::scaling(&ctx, &s, &routing, &app);
     outputs::export(&ctx, &s, &routing, &app, &image, scaling.as_ref());
+    outputs::export_security_groups(&ctx, &groups);
     Ok(())
 }
 

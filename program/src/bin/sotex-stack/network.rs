@@ -118,19 +118,36 @@ pub fn security_groups(
                 alb.id()
                     .map(move |alb| vec![tcp_rule(port, None, Some(alb), "from the ALB")]),
             ),
-            // Image pulls, logs and secrets go to AWS APIs over HTTPS.
-            egress: Some(Output::new(vec![tcp_rule(
-                443,
-                Some(vec!["0.0.0.0/0".into()]),
-                None,
-                "AWS APIs over HTTPS",
-            )])),
+            // Image pulls, logs and secrets go to AWS APIs over HTTPS; `extraEgress` adds the
+            // API's own dependencies (database, cache, SMTP).
+            egress: Some(Output::new(
+                std::iter::once(tcp_rule(
+                    443,
+                    Some(vec!["0.0.0.0/0".into()]),
+                    None,
+                    "AWS APIs over HTTPS",
+                ))
+                .chain(s.aws.extra_egress.iter().map(egress_rule))
+                .collect(),
+            )),
             tags: Some(tags.clone()),
             ..Default::default()
         },
         ResourceOptions::default(),
     );
     Groups { alb, service }
+}
+
+fn egress_rule(e: &crate::settings::Egress) -> SecurityGroupRule {
+    SecurityGroupRule {
+        protocol: e.protocol,
+        from_port: e.from_port,
+        to_port: e.to_port,
+        cidr_blocks: e.cidrs.clone(),
+        source_security_group_id: e.security_group_id.clone(),
+        description: Some(e.description.clone()),
+        ..Default::default()
+    }
 }
 
 fn tcp_rule(

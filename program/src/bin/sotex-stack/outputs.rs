@@ -6,6 +6,7 @@ use pulumi_rs::fargate::appautoscaling::ServiceScaling;
 
 use crate::image::Image;
 use crate::lb::Routing;
+use crate::network::Groups;
 use crate::service::App;
 use crate::settings::Settings;
 
@@ -42,4 +43,11 @@ pub fn export(
     if let Some(scaling) = scaling {
         ctx.export("scalingResourceId", &scaling.resource_id);
     }
+}
+
+/// The security groups, so another stack (the database's, a cache's) can let the API's tasks
+/// and the load balancer in.
+pub fn export_security_groups(ctx: &Context, groups: &Groups) {
+    ctx.export("serviceSecurityGroupId", &groups.service.id());
+    ctx.export("loadBalancerSecurityGroupId", &groups.alb.id());
 }

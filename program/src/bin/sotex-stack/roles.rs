@@ -89,6 +89,13 @@ fn task_role(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, String>
             )),
             managed_policy_arns: (!s.task_role_policy_arns.is_empty())
                 .then(|| Output::new(s.task_role_policy_arns.clone())),
+            // ECS Exec opens its channels with the task role.
+            inline_policies: s.aws.enable_execute_command.then(|| {
+                Output::new(BTreeMap::from([(
+                    crate::exec::EXEC_POLICY.to_string(),
+                    crate::exec::exec_statements(),
+                )]))
+            }),
             tags: Some(tags.clone()),
             ..Default::default()
         },

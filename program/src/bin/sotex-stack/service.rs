@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use pulumi_rs::fargate::ecs::{
     AwsLogs, Cluster, ClusterArgs, ContainerDefinition, ContainerDefinitionArgs,
     DeploymentSettings, LoadBalancer as ServiceLoadBalancer, LogConfiguration,
-    NetworkConfiguration, PortMapping, Service, ServiceArgs, TaskDefinition, TaskDefinitionArgs,
+    NetworkConfiguration, PortMapping, RuntimePlatform, Service, ServiceArgs, TaskDefinition,
+    TaskDefinitionArgs,
 };
 use pulumi_rs::{Context, CustomTimeouts, Output, ResourceOptions, all};
 
@@ -46,6 +47,7 @@ pub fn service(
         "backend",
         ClusterArgs {
             container_insights: s.container_insights.map(Output::new),
+            capacity_providers: s.aws.cluster_capacity_providers.clone().map(Output::new),
             tags: Some(tags.clone()),
             ..Default::default()
         },
@@ -61,6 +63,12 @@ pub fn service(
             execution_role_arn: Some(task.roles.execution_role_arn.clone()),
             task_role_arn: Some(task.roles.task_role_arn.clone()),
             keep_revisions: Some(Output::new(5)),
+            runtime_platform: s.aws.cpu_architecture.map(|cpu_architecture| {
+                Output::new(RuntimePlatform {
+                    cpu_architecture: Some(cpu_architecture),
+                    ..Default::default()
+                })
+            }),
             tags: Some(tags.clone()),
             ..Default::default()
         },
@@ -103,6 +111,8 @@ pub fn service(
             // A new secret value reaches the tasks only when they start.
             force_new_deployment: task.secrets.force_new_deployment(),
             wait_for_steady_state: Some(Output::new(true)),
+            capacity_provider_strategy: s.aws.capacity_provider_strategy.clone().map(Output::new),
+            enable_execute_command: s.aws.enable_execute_command.then(|| Output::new(true)),
             tags: Some(tags.clone()),
             ..Default::default()
         },

@@ -232,6 +232,27 @@ pub struct StackConfig {
     /// Tags on every resource, besides `app`, `stack` and `fargate:defaultTags`.
     #[serde(default)]
     pub tags: Tags,
+    /// Capacity providers of the cluster, `FARGATE` and/or `FARGATE_SPOT`; needed by every
+    /// provider `capacityProviderStrategy` names.
+    #[serde(default)]
+    pub cluster_capacity_providers: Option<List<aws_options::Provider, 1>>,
+    /// Run the service on capacity providers instead of the FARGATE launch type, e.g. one
+    /// on-demand task as `base` on `FARGATE` and `weight` 3 on `FARGATE_SPOT` (staging).
+    /// Changing between a strategy and none replaces the service.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<aws_options::StrategyEntry>>,
+    /// More egress for the API's tasks (database, cache, SMTP): a `port` or `fromPort`/`toPort`,
+    /// `protocol`, `cidrs` and/or `securityGroupIds`, and a `description`.
+    #[serde(default)]
+    pub extra_egress: Option<Vec<aws_options::EgressEntry>>,
+    /// ECS Exec (`aws ecs execute-command`) into the API's tasks, for debugging staging; the
+    /// task role needs the ssmmessages permissions (`exec::exec_statements`).
+    #[serde(default)]
+    pub enable_execute_command: Flag,
+    /// CPU architecture of the tasks, `X86_64` (default) or `ARM64`; the image must be built
+    /// for it.
+    #[serde(default)]
+    pub cpu_architecture: Option<aws_options::Architecture>,
 }
 
 mod defaults {
@@ -1026,6 +1047,9 @@ impl JsonSchema for Tags {
     }
 }
 
+mod aws_options;
+pub use aws_options::{AwsOptions, Egress};
+
 // ---------------------------------------------------------------------------------------------
 // Reading.
 
@@ -1072,6 +1096,8 @@ pub struct Settings {
     pub deletion_protection: bool,
     pub idle_timeout_seconds: i64,
     pub tags: BTreeMap<String, String>,
+    /// Spot, extra egress, ECS Exec and the CPU architecture.
+    pub aws: AwsOptions,
 }
 
 /// Where the API image comes from.
@@ -1105,6 +1131,8 @@ impl Settings {
     pub fn read(config: &Config, stack: &str) -> Result<Settings, Error> {
         let c = StackConfig::read(config)?;
         c.check_across_keys(config)?;
+        c.check_aws_options(config)?;
+        let aws = c.aws_options();
         let environment: BTreeMap<String, String> =
             c.environment.0.into_iter().map(|(k, v)| (k, v.0)).collect();
         let image_source = match (c.owns_image_repository.0, c.image_repository) {
@@ -1165,6 +1193,7 @@ impl Settings {
             deletion_protection: c.deletion_protection.0,
             idle_timeout_seconds: c.idle_timeout_seconds.0,
             tags: c.tags.0,
+            aws,
         })
     }
 }

@@ -16,7 +16,12 @@ use crate::context::Ctx;
 use crate::error::{CheckFailure, ProviderError, Result};
 use crate::naming::auto_name;
 use crate::resource::{CheckContext, Resource};
+use crate::resources::ecs::service::{CapacityProvider, CapacityProviderItem};
 use crate::validate;
+use convert::{
+    capacity_providers_of, default_strategy_of, provider_name, provider_names, strategy_items,
+};
+pub(crate) use validation::validate_strategy;
 use validation::*;
 
 pub struct Cluster;
@@ -42,6 +47,17 @@ pub struct ClusterInputs {
     /// `disabled` (AWS's default). Changes apply in place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_insights: Option<ContainerInsights>,
+    /// Capacity providers associated with the cluster: `FARGATE` and/or `FARGATE_SPOT`. A
+    /// service's `capacityProviderStrategy` may only name providers listed here (AWS refuses the
+    /// service otherwise). Changes apply in place; a provider still used by a service cannot be
+    /// removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_providers: Option<Vec<CapacityProvider>>,
+    /// Strategy for services and tasks started with neither a launch type nor a strategy of
+    /// their own. Names only providers in `capacityProviders`; at most one entry has a `base`
+    /// above 0. Changes apply in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_capacity_provider_strategy: Option<Vec<CapacityProviderItem>>,
 }
 
 /// CloudWatch Container Insights level.
@@ -94,6 +110,7 @@ impl Resource for Cluster {
         }
         let mut failures = Vec::new();
         validate::tags("tags", news.tags.as_ref(), &mut failures);
+        validate_capacity_providers(&news, &mut failures);
         if failures.is_empty() {
             Ok(news)
         } else {
@@ -122,6 +139,19 @@ impl Resource for Cluster {
         if let Some(ci) = inputs.container_insights {
             request = request.settings(ecs_api::container_insights_setting(ci.as_str()));
         }
+        request = request
+            .set_capacity_providers(
+                inputs
+                    .capacity_providers
+                    .as_ref()
+                    .map(|c| provider_names(c)),
+            )
+            .set_default_capacity_provider_strategy(
+                inputs
+                    .default_capacity_provider_strategy
+                    .as_ref()
+                    .map(|s| strategy_items(s)),
+            );
         let out = request
             .send()
             .await
@@ -161,6 +191,8 @@ impl Resource for Cluster {
             name: cluster.cluster_name().map(str::to_string),
             tags: crate::tags::own_tags(&tags_all, old_inputs.tags.as_ref(), &ctx.default_tags),
             container_insights,
+            capacity_providers: capacity_providers_of(&cluster, &old_inputs),
+            default_capacity_provider_strategy: default_strategy_of(&cluster, &old_inputs),
         };
         let outputs = Self::outputs_from(&cluster, inputs.clone());
         Ok(Some((inputs, outputs)))
@@ -189,6 +221,25 @@ impl Resource for Cluster {
                 .send()
                 .await
                 .map_err(|e| ProviderError::from_aws("ecs:UpdateCluster", &e, &[]))?;
+        }
+        if news.capacity_providers != olds.inputs.capacity_providers
+            || news.default_capacity_provider_strategy
+                != olds.inputs.default_capacity_provider_strategy
+        {
+            // PutClusterCapacityProviders replaces both lists at once; empty lists clear them.
+            ecs.put_cluster_capacity_providers()
+                .cluster(id)
+                .set_capacity_providers(Some(provider_names(
+                    news.capacity_providers.as_deref().unwrap_or_default(),
+                )))
+                .set_default_capacity_provider_strategy(Some(strategy_items(
+                    news.default_capacity_provider_strategy
+                        .as_deref()
+                        .unwrap_or_default(),
+                )))
+                .send()
+                .await
+                .map_err(|e| ProviderError::from_aws("ecs:PutClusterCapacityProviders", &e, &[]))?;
         }
         Ok(ClusterOutputs {
             inputs: news.clone(),

@@ -143,3 +143,138 @@ fn preview_create_leaves_computed_outputs_unknown() {
     assert_eq!(out["arn"], json!(UNKNOWN));
     assert_eq!(out["tagsAll"], json!(UNKNOWN));
 }
+
+fn failures_of(inputs: serde_json::Value) -> Vec<CheckFailure> {
+    DynResource::check(&Cluster, inputs, None, &ctx(false)).unwrap_err()
+}
+
+#[test]
+fn default_strategy_may_only_name_associated_providers() {
+    let err = failures_of(json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE"],
+        "defaultCapacityProviderStrategy": [
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+        ]
+    }));
+    assert_eq!(
+        err[0].property,
+        "defaultCapacityProviderStrategy[1].capacityProvider"
+    );
+    assert!(
+        err[0].reason.contains("`FARGATE_SPOT`")
+            && err[0].reason.contains("listed: FARGATE")
+            && err[0].reason.contains("add it to `capacityProviders`"),
+        "{}",
+        err[0].reason
+    );
+    let ok = json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "defaultCapacityProviderStrategy": [
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3}
+        ]
+    });
+    assert!(DynResource::check(&Cluster, ok, None, &ctx(false)).is_ok());
+}
+
+#[test]
+fn strategy_rules_are_checked_at_preview() {
+    let err = failures_of(json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE", "FARGATE"],
+    }));
+    assert_eq!(err[0].property, "capacityProviders[1]");
+    let err = failures_of(json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "defaultCapacityProviderStrategy": [
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1},
+            {"capacityProvider": "FARGATE_SPOT", "base": 2, "weight": 1}
+        ]
+    }));
+    assert_eq!(err[0].property, "defaultCapacityProviderStrategy[1].base");
+    assert!(
+        err[0].reason.contains("only one entry"),
+        "{}",
+        err[0].reason
+    );
+    let err = failures_of(json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "defaultCapacityProviderStrategy": [
+            {"capacityProvider": "FARGATE"},
+            {"capacityProvider": "FARGATE_SPOT"}
+        ]
+    }));
+    assert_eq!(err[0].property, "defaultCapacityProviderStrategy[0].weight");
+    let err = failures_of(json!({
+        "name": "a",
+        "capacityProviders": ["FARGATE_SPOT"],
+        "defaultCapacityProviderStrategy": [{"capacityProvider": "SPOT"}]
+    }));
+    assert!(
+        err[0]
+            .property
+            .starts_with("defaultCapacityProviderStrategy"),
+        "{err:?}"
+    );
+    assert!(err[0].reason.contains("FARGATE_SPOT"), "{}", err[0].reason);
+}
+
+fn reported(providers: &[&str], strategy: &[(&str, i32, i32)]) -> aws_sdk_ecs::types::Cluster {
+    aws_sdk_ecs::types::Cluster::builder()
+        .cluster_name("a")
+        .set_capacity_providers(Some(providers.iter().map(|p| p.to_string()).collect()))
+        .set_default_capacity_provider_strategy(Some(
+            strategy
+                .iter()
+                .map(|(p, w, b)| {
+                    aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
+                        .capacity_provider(*p)
+                        .weight(*w)
+                        .base(*b)
+                        .build()
+                        .unwrap()
+                })
+                .collect(),
+        ))
+        .build()
+}
+
+/// What AWS answers (any order, unset numbers as 0) reads back as the program wrote it.
+#[test]
+fn providers_read_back_without_a_diff() {
+    let program: ClusterInputs = serde_json::from_value(json!({
+        "capacityProviders": ["FARGATE_SPOT", "FARGATE"],
+        "defaultCapacityProviderStrategy": [
+            {"capacityProvider": "FARGATE_SPOT", "weight": 3},
+            {"capacityProvider": "FARGATE", "base": 1, "weight": 1}
+        ]
+    }))
+    .unwrap();
+    let aws = reported(
+        &["FARGATE", "FARGATE_SPOT"],
+        &[("FARGATE", 1, 1), ("FARGATE_SPOT", 3, 0)],
+    );
+    assert_eq!(
+        convert::capacity_providers_of(&aws, &program),
+        program.capacity_providers
+    );
+    assert_eq!(
+        convert::default_strategy_of(&aws, &program),
+        program.default_capacity_provider_strategy
+    );
+    // Unset in the program and none in AWS: still unset.
+    let none = reported(&[], &[]);
+    let unset = ClusterInputs::default();
+    assert_eq!(convert::capacity_providers_of(&none, &unset), None);
+    assert_eq!(convert::default_strategy_of(&none, &unset), None);
+    // Added outside Pulumi: shows as a change to revert.
+    assert_eq!(
+        convert::capacity_providers_of(&reported(&["FARGATE_SPOT"], &[]), &unset),
+        Some(vec![CapacityProvider::FargateSpot])
+    );
+}

@@ -530,7 +530,11 @@ impl Resource for Service {
                 news.health_check_grace_period_seconds.map(|s| s as i32),
             )
             .set_platform_version(news.platform_version.clone())
-            .set_enable_execute_command(news.enable_execute_command)
+            // Unset after being set means off again: AWS keeps an omitted value as it was.
+            .set_enable_execute_command(
+                news.enable_execute_command
+                    .or(old.enable_execute_command.map(|_| false)),
+            )
             .set_propagate_tags(news.propagate_tags.map(propagate))
             .set_capacity_provider_strategy(capacity_providers(news));
         if !autoscaled(news) {
@@ -539,8 +543,11 @@ impl Resource for Service {
         if news.load_balancers != old.load_balancers {
             request = request.set_load_balancers(Some(load_balancers(news)));
         }
-        if news.force_new_deployment != old.force_new_deployment
-            && news.force_new_deployment.is_some()
+        // AWS refuses a changed capacity provider strategy without a new deployment
+        // (InvalidParameterException "...you must force a new deployment"); moto does not.
+        if (news.force_new_deployment != old.force_new_deployment
+            && news.force_new_deployment.is_some())
+            || news.capacity_provider_strategy != old.capacity_provider_strategy
         {
             request = request.force_new_deployment(true);
         }

@@ -198,3 +198,29 @@ fn preview_of_an_update_with_unknowns_keeps_computed_defaults() {
         json!(pulumi_rs_proto::value::UNKNOWN)
     );
 }
+
+#[test]
+fn exec_and_spot_need_a_recent_platform_version() {
+    let mut v = base();
+    v["enableExecuteCommand"] = json!(true);
+    v["platformVersion"] = json!("1.3.0");
+    let reason = failure_for(v.clone(), "platformVersion").reason;
+    assert!(
+        reason.contains("`1.3.0`")
+            && reason.contains("enableExecuteCommand")
+            && reason.contains("1.4.0"),
+        "{reason}"
+    );
+    v["platformVersion"] = json!("1.4.0");
+    assert!(DynResource::check(&Service, v.clone(), None, &ctx()).is_ok());
+    v["enableExecuteCommand"] = json!(false);
+    v["capacityProviderStrategy"] = json!([{"capacityProvider": "FARGATE_SPOT", "weight": 1}]);
+    v["platformVersion"] = json!("1.2.0");
+    assert!(
+        failure_for(v.clone(), "platformVersion")
+            .reason
+            .contains("FARGATE_SPOT")
+    );
+    v["platformVersion"] = json!("LATEST");
+    assert!(DynResource::check(&Service, v, None, &ctx()).is_ok());
+}

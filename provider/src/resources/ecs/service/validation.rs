@@ -97,6 +97,13 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
             "give at least one capacity provider, or leave it out for the FARGATE launch type",
         ));
     }
+    if let Some(strategy) = &i.capacity_provider_strategy {
+        crate::resources::ecs::cluster::validate_strategy(
+            "capacityProviderStrategy",
+            strategy,
+            &mut f,
+        );
+    }
     if let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v))
         && v != "LATEST"
         && !v
@@ -108,6 +115,48 @@ pub fn validate(i: &ServiceInputs) -> Vec<CheckFailure> {
             format!("`{v}` is not a platform version; use LATEST or e.g. 1.4.0"),
         ));
     }
+    validate_platform_needs(i, &mut f);
     validate::tags("tags", i.tags.as_ref(), &mut f);
     f
+}
+
+/// Fargate features that need a recent platform version (AWS, "Fargate Linux platform
+/// versions"): ECS Exec needs 1.4.0, Fargate Spot 1.3.0. AWS refuses older ones only when the
+/// service is created or updated.
+fn validate_platform_needs(i: &ServiceInputs, f: &mut Vec<CheckFailure>) {
+    let Some(v) = i.platform_version.as_deref().filter(|v| is_known(v)) else {
+        return;
+    };
+    let Some(version) = v
+        .split('.')
+        .map(|p| p.parse::<u32>().ok())
+        .collect::<Option<Vec<u32>>>()
+    else {
+        return;
+    };
+    let spot = i
+        .capacity_provider_strategy
+        .iter()
+        .flatten()
+        .any(|c| c.capacity_provider == CapacityProvider::FargateSpot);
+    let needs = [
+        (
+            i.enable_execute_command == Some(true),
+            [1, 4, 0],
+            "enableExecuteCommand",
+        ),
+        (spot, [1, 3, 0], "FARGATE_SPOT in capacityProviderStrategy"),
+    ];
+    if let Some((_, min, what)) = needs
+        .iter()
+        .find(|(used, min, _)| *used && version.as_slice() < min.as_slice())
+    {
+        f.push(CheckFailure::new(
+            "platformVersion",
+            format!(
+                "`{v}` is too old for {what}, which needs platform version {} or later: use LATEST or leave platformVersion unset",
+                min.map(|n| n.to_string()).join(".")
+            ),
+        ));
+    }
 }
