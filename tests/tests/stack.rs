@@ -604,6 +604,7 @@ fn aws_json(moto: SocketAddr, service: &str, target: &str, body: Value) -> Resul
         return Err(format!("{target}: {response}"));
     }
     serde_json::from_str(json).map_err(|e| format!("{target}: {e}: {json}"))
+}
 
 /// A security group standing for the database's (another stack's), in the default VPC.
 fn database_group(moto: std::net::SocketAddr, vpc_id: &str) -> String {

@@ -21,9 +21,9 @@ mod lb;
 mod logs;
 mod network;
 mod outputs;
-mod secrets;
 mod roles;
 mod scaling;
+mod secrets;
 mod service;
 mod settings;
 

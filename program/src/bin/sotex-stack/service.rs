@@ -15,8 +15,8 @@ use crate::CONTAINER;
 use crate::image::Image;
 use crate::lb::Routing;
 use crate::network::{Groups, Network};
-use crate::secrets::Secrets;
 use crate::roles::Roles;
+use crate::secrets::Secrets;
 use crate::settings::Settings;
 
 /// What the task definition takes from the stack's other resources.
