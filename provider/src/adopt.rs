@@ -254,57 +254,67 @@ pub async fn find_marked(ctx: &Ctx, type_token: &str, inputs: &Json) -> Result<O
                 .any(|t| t.key() == Some(URN_TAG) && t.value() == Some(mark.as_str()))
                 .then_some(arn))
         }
+        "fargate:iam:Role"
+        | "fargate:logs:LogGroup"
+        | "fargate:ecr:Repository"
+        | "fargate:ssm:Parameter" => match text(inputs, "name") {
+            Some(name) => find_marked_by_name(ctx, type_token, name, &mark).await,
+            None => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}
+
+/// [`find_marked`] for the resources whose id is their name (role, log group, repository,
+/// parameter): the name if that resource carries `mark`.
+async fn find_marked_by_name(
+    ctx: &Ctx,
+    type_token: &str,
+    name: &str,
+    mark: &str,
+) -> Result<Option<String>> {
+    let marked = match type_token {
         "fargate:iam:Role" => {
-            let Some(name) = text(inputs, "name") else {
-                return Ok(None);
-            };
             let iam = ctx.aws.iam().await?;
-            // The id of a role is its name.
-            Ok(crate::aws::iam::find_role(iam, name)
+            crate::aws::iam::find_role(iam, name)
                 .await?
-                .filter(|r| crate::aws::iam::has_mark(r, &mark))
-                .map(|_| name.to_string()))
+                .is_some_and(|r| crate::aws::iam::has_mark(&r, mark))
         }
         "fargate:logs:LogGroup" => {
-            let Some(name) = text(inputs, "name") else {
-                return Ok(None);
-            };
             let logs = ctx.aws.logs().await?;
-            // The id of a log group is its name; its tags are a separate call.
-            let Some(group) = crate::aws::logs::find_log_group(logs, name).await? else {
-                return Ok(None);
-            };
-            let arn = crate::aws::logs::group_arn(&group);
-            let tags = crate::aws::logs::raw_tags_of(logs, &arn).await?;
-            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+            // Its tags are a separate call.
+            match crate::aws::logs::find_log_group(logs, name).await? {
+                Some(group) => {
+                    let arn = crate::aws::logs::group_arn(&group);
+                    let tags = crate::aws::logs::raw_tags_of(logs, &arn).await?;
+                    tags.get(URN_TAG).is_some_and(|v| v == mark)
+                }
+                None => false,
+            }
         }
         "fargate:ecr:Repository" => {
-            let Some(name) = text(inputs, "name") else {
-                return Ok(None);
-            };
             let ecr = ctx.aws.ecr().await?;
-            // The id of a repository is its name; its tags are a separate call.
-            let Some(repo) = crate::aws::ecr::find_repository(ecr, name).await? else {
-                return Ok(None);
-            };
-            let arn = repo.repository_arn().unwrap_or_default();
-            let tags = crate::aws::ecr::raw_tags_of(ecr, arn).await?;
-            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+            // Its tags are a separate call.
+            match crate::aws::ecr::find_repository(ecr, name).await? {
+                Some(repo) => {
+                    let arn = repo.repository_arn().unwrap_or_default();
+                    let tags = crate::aws::ecr::raw_tags_of(ecr, arn).await?;
+                    tags.get(URN_TAG).is_some_and(|v| v == mark)
+                }
+                None => false,
+            }
         }
         "fargate:ssm:Parameter" => {
-            let Some(name) = text(inputs, "name") else {
-                return Ok(None);
-            };
             let ssm = ctx.aws.ssm().await?;
-            // The id of a parameter is its name.
             if crate::aws::ssm::find_parameter(ssm, name).await?.is_none() {
                 return Ok(None);
             }
             let tags = crate::aws::ssm::tags_of(ssm, name).await?;
-            Ok((tags.get(URN_TAG) == Some(&mark)).then(|| name.to_string()))
+            tags.get(URN_TAG).is_some_and(|v| v == mark)
         }
-        _ => Ok(None),
-    }
+        _ => false,
+    };
+    Ok(marked.then(|| name.to_string()))
 }
 
 /// Create, or — when an earlier create of this URN never answered and made its resource —

@@ -1853,11 +1853,20 @@ mod tests {
             );
             assert!(!e.contains("hunter2"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_refusal_reads_as_one_sentence() {
         let e = error_for(&[("desiredCount", "-1")]);
         assert_eq!(
             e,
             "config key `sotex-backend:desiredCount` in Pulumi.staging.yaml: `-1` is not valid: a whole number of tasks, 0 or more (at most 5000, ECS's limit per service)"
         );
+    }
+
+    /// Rules across keys: each refusal names the key it is reported on and why.
+    #[test]
+    fn refusals_across_keys_name_the_key_and_the_other() {
         for (pairs, key, expected) in [
             (
                 &[("maxCount", "4"), ("minCount", "5"), ("cpuTarget", "70")][..],
@@ -1928,6 +1937,10 @@ mod tests {
                 "{pairs:?}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn autoscaling_and_repository_defaults_and_dependencies() {
         let e = error_for(&[("imageRepository", "")]);
         assert!(
             e.starts_with("missing required config key `sotex-backend:imageRepository`")
