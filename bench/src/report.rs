@@ -33,6 +33,20 @@ pub fn minimal_calls(step: &str) -> &'static [(&'static str, usize)] {
             ("ecs:CreateService", 1),
             // Steady state needs at least one look.
             ("ecs:DescribeServices", 1),
+            // The roles: the default trust names this account (one look, no permission needed);
+            // the execution role gets AWS's managed policy and the inline `read-secrets`.
+            ("sts:GetCallerIdentity", 1),
+            ("iam:CreateRole", 2),
+            ("iam:AttachRolePolicy", 1),
+            ("iam:PutRolePolicy", 1),
+            // The log group: CreateLogGroup answers nothing (one look for the ARN) and takes no
+            // retention.
+            ("logs:CreateLogGroup", 1),
+            ("logs:DescribeLogGroups", 1),
+            ("logs:PutRetentionPolicy", 1),
+            // The `secure:` SENTRY_DSN's parameter: PutParameter answers no ARN.
+            ("ssm:PutParameter", 1),
+            ("ssm:GetParameter", 1),
         ],
         "up (image tag only)" => &[
             ("ecs:RegisterTaskDefinition", 1),
@@ -54,6 +68,12 @@ pub fn minimal_calls(step: &str) -> &'static [(&'static str, usize)] {
             // Two revisions exist after the image change.
             ("ecs:DeregisterTaskDefinition", 2),
             ("ecs:DeleteCluster", 1),
+            // A role is deleted only without policies: detach and delete what the state names.
+            ("iam:DetachRolePolicy", 1),
+            ("iam:DeleteRolePolicy", 1),
+            ("iam:DeleteRole", 2),
+            ("logs:DeleteLogGroup", 1),
+            ("ssm:DeleteParameter", 1),
         ],
         _ => &[],
     }
