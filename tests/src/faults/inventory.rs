@@ -4,7 +4,8 @@
 //!
 //! Identity per type: clusters, services, load balancers, target groups and listeners by ARN,
 //! security groups by id, task definitions by revision ARN (the state's current revision plus
-//! the earlier revisions it keeps for rollback), SSM parameters by name.
+//! the earlier revisions it keeps for rollback), SSM parameters, IAM roles and log groups by
+//! name.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -14,7 +15,8 @@ use aws_sdk_ecs::types::TaskDefinitionStatus;
 use serde_json::Value;
 
 use crate::aws::EcsProbe;
-use crate::ec2::{ec2_query, elbv2_query, xml_values};
+use crate::ec2::{ec2_query, elbv2_query, iam_query, xml_values};
+use crate::json_api::logs_call;
 use crate::ssm::ssm_call;
 
 pub const CLUSTER: &str = "fargate:ecs:Cluster";
@@ -25,6 +27,8 @@ pub const LOAD_BALANCER: &str = "fargate:lb:LoadBalancer";
 pub const TARGET_GROUP: &str = "fargate:lb:TargetGroup";
 pub const LISTENER: &str = "fargate:lb:Listener";
 pub const PARAMETER: &str = "fargate:ssm:Parameter";
+pub const ROLE: &str = "fargate:iam:Role";
+pub const LOG_GROUP: &str = "fargate:logs:LogGroup";
 
 /// One live resource: `(type token, identity)`.
 pub type Item = (String, String);
@@ -142,7 +146,40 @@ pub fn moto_inventory(moto: SocketAddr) -> BTreeSet<Item> {
     for name in parameter_names(moto) {
         items.insert(item(PARAMETER, &name));
     }
+    // Roles of ours (moto holds no others but AWS's service-linked ones).
+    let roles =
+        iam_query(moto, "ListRoles", &[("MaxItems", "1000")]).unwrap_or_else(|e| panic!("{e}"));
+    for name in xml_values(&roles, "RoleName") {
+        if !name.starts_with("AWSServiceRole") {
+            items.insert(item(ROLE, &name));
+        }
+    }
+    for name in log_group_names(moto) {
+        items.insert(item(LOG_GROUP, &name));
+    }
     items
+}
+
+/// Every CloudWatch Logs group's name.
+fn log_group_names(moto: SocketAddr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut body = serde_json::json!({"limit": 50});
+        if let Some(token) = &next {
+            body["nextToken"] = Value::String(token.clone());
+        }
+        let page = logs_call(moto, "DescribeLogGroups", &body).unwrap_or_else(|e| panic!("{e}"));
+        for g in page["logGroups"].as_array().into_iter().flatten() {
+            if let Some(name) = g["logGroupName"].as_str() {
+                names.push(name.to_string());
+            }
+        }
+        match page["nextToken"].as_str() {
+            Some(token) if !token.is_empty() => next = Some(token.to_string()),
+            _ => return names,
+        }
+    }
 }
 
 /// Every SSM parameter's name (the stack program keeps its secrets there; moto's
@@ -201,7 +238,7 @@ pub fn state_inventory(export: &Value) -> BTreeSet<Item> {
                     items.insert((ty.to_string(), prev.to_string()));
                 }
             }
-            PARAMETER => {
+            PARAMETER | ROLE | LOG_GROUP => {
                 if let Some(name) = plain_str(&outputs["name"]) {
                     items.insert((ty.to_string(), name.to_string()));
                 }
