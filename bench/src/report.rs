@@ -233,7 +233,7 @@ pub fn render(
     let _ = writeln!(md, "## AWS calls per operation\n");
     let _ = writeln!(
         md,
-        "Counted at the recording proxy in front of moto, full stack (10 resources), network \
+        "Counted at the recording proxy in front of moto, full stack of `Pulumi.staging.yaml` (13 resources: roles, log group and the secret's SSM parameter included), network \
          pinned in the stack file (with the network discovered by `getNetwork` instead, every \
          preview and up adds its 2 reads: `DescribeVpcs`, `DescribeSubnets`). \"Minimal\" is the \
          fewest calls the operation needs (see `bench/src/report.rs` for why each is needed); \
