@@ -33,6 +33,20 @@ pub fn minimal_calls(step: &str) -> &'static [(&'static str, usize)] {
             ("ecs:CreateService", 1),
             // Steady state needs at least one look.
             ("ecs:DescribeServices", 1),
+            // The roles: the default trust names this account (one look, no permission needed);
+            // the execution role gets AWS's managed policy and the inline `read-secrets`.
+            ("sts:GetCallerIdentity", 1),
+            ("iam:CreateRole", 2),
+            ("iam:AttachRolePolicy", 1),
+            ("iam:PutRolePolicy", 1),
+            // The log group: CreateLogGroup answers nothing (one look for the ARN) and takes no
+            // retention.
+            ("logs:CreateLogGroup", 1),
+            ("logs:DescribeLogGroups", 1),
+            ("logs:PutRetentionPolicy", 1),
+            // The `secure:` SENTRY_DSN's parameter: PutParameter answers no ARN.
+            ("ssm:PutParameter", 1),
+            ("ssm:GetParameter", 1),
         ],
         "up (image tag only)" => &[
             ("ecs:RegisterTaskDefinition", 1),
@@ -54,6 +68,12 @@ pub fn minimal_calls(step: &str) -> &'static [(&'static str, usize)] {
             // Two revisions exist after the image change.
             ("ecs:DeregisterTaskDefinition", 2),
             ("ecs:DeleteCluster", 1),
+            // A role is deleted only without policies: detach and delete what the state names.
+            ("iam:DetachRolePolicy", 1),
+            ("iam:DeleteRolePolicy", 1),
+            ("iam:DeleteRole", 2),
+            ("logs:DeleteLogGroup", 1),
+            ("ssm:DeleteParameter", 1),
         ],
         _ => &[],
     }
@@ -213,7 +233,7 @@ pub fn render(
     let _ = writeln!(md, "## AWS calls per operation\n");
     let _ = writeln!(
         md,
-        "Counted at the recording proxy in front of moto, full stack (10 resources), network \
+        "Counted at the recording proxy in front of moto, full stack of `Pulumi.staging.yaml` (13 resources: roles, log group and the secret's SSM parameter included), network \
          pinned in the stack file (with the network discovered by `getNetwork` instead, every \
          preview and up adds its 2 reads: `DescribeVpcs`, `DescribeSubnets`). \"Minimal\" is the \
          fewest calls the operation needs (see `bench/src/report.rs` for why each is needed); \
