@@ -26,7 +26,7 @@ const STAGING_SECRET_ARN: &str =
 const EXECUTION_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
 
-const EVERY_RESOURCE: [(&str, &str); 14] = [
+const EVERY_RESOURCE: [(&str, &str); 15] = [
     ("fargate:iam:Role", "api-execution"),
     ("fargate:iam:Role", "api-task"),
     ("fargate:logs:LogGroup", "api"),
@@ -40,6 +40,7 @@ const EVERY_RESOURCE: [(&str, &str); 14] = [
     ("fargate:ecs:TaskDefinition", "api"),
     ("fargate:ecs:Service", "api"),
     ("fargate:ssm:Parameter", "SENTRY_DSN"),
+    ("sotex:backend:WebService", "api"),
     ("pulumi:pulumi:Stack", "sotex-backend-staging"),
 ];
 

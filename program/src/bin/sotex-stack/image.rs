@@ -1,12 +1,13 @@
 //! The API image's ECR repository. Exactly one stack owns it (`ownsImageRepository: true`):
 //! that stack creates it, protects it from deletion (a `destroy` of the stack fails rather than
 //! lose the images) and exports its URL; every other stack names it by URL in
-//! `imageRepository`.
+//! `imageRepository`, or reads that URL from the owning stack's outputs with a stack reference
+//! (`imageRepositoryStack`), so nobody copies it by hand.
 
 use std::collections::BTreeMap;
 
 use pulumi_rs::fargate::ecr::{Repository, RepositoryArgs};
-use pulumi_rs::{Context, Output, ResourceOptions};
+use pulumi_rs::{Context, Error, Output, ResourceOptions, StackReference};
 
 use crate::settings::{ImageSource, Settings};
 
@@ -16,10 +17,23 @@ pub struct Image {
     pub repository: Option<Repository>,
 }
 
-pub fn image(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, String>>) -> Image {
-    match &s.image_source {
+/// The output of the owning stack that holds the repository's URL.
+pub const REPOSITORY_URL_OUTPUT: &str = "imageRepositoryUrl";
+
+pub fn image(
+    ctx: &Context,
+    s: &Settings,
+    tags: &Output<BTreeMap<String, String>>,
+) -> Result<Image, Error> {
+    Ok(match &s.image_source {
         ImageSource::Url(url) => Image {
             repository_url: Output::new(url.clone()),
+            repository: None,
+        },
+        ImageSource::Stack(owner) => Image {
+            // A missing output fails the preview, naming the stack and the output.
+            repository_url: StackReference::new(ctx, owner)?
+                .require_output::<String>(REPOSITORY_URL_OUTPUT),
             repository: None,
         },
         ImageSource::Owned { name } => {
@@ -43,5 +57,5 @@ pub fn image(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, String>
                 repository: Some(repository),
             }
         }
-    }
+    })
 }

@@ -1,33 +1,26 @@
-//! Load balancing: the internet-facing ALB, the API's target group, and the listeners (HTTP,
-//! redirecting to HTTPS when a certificate is configured, and HTTPS).
+//! Load balancing, shared by the stack's services: the internet-facing ALB and its listeners
+//! (HTTP, redirecting to HTTPS when a certificate is configured, and HTTPS), which route to the
+//! API's target group (declared in the API's `WebService`).
 
 use std::collections::BTreeMap;
 
 use pulumi_rs::fargate::lb::{
     DefaultAction, Forward, HttpProtocol, Listener, ListenerArgs, LoadBalancer, LoadBalancerArgs,
-    Redirect, RedirectStatus, TargetGroup, TargetGroupArgs, TargetGroupHealthCheck,
+    Redirect, RedirectStatus, TargetGroup,
 };
 use pulumi_rs::{Context, Output, ResourceOptions};
 
 use crate::network::{Groups, Network};
 use crate::settings::Settings;
 
-pub struct Routing {
-    pub alb: LoadBalancer,
-    pub target_group: TargetGroup,
-    /// The listeners' URNs: the service depends on them, as ECS refuses a target group that
-    /// no listener routes to yet.
-    pub listeners: Vec<Output<String>>,
-}
-
-pub fn load_balancing(
+pub fn load_balancer(
     ctx: &Context,
     s: &Settings,
     net: &Network,
     groups: &Groups,
     tags: &Output<BTreeMap<String, String>>,
-) -> Routing {
-    let alb = LoadBalancer::new(
+) -> LoadBalancer {
+    LoadBalancer::new(
         ctx,
         "api",
         LoadBalancerArgs {
@@ -39,34 +32,12 @@ pub fn load_balancing(
             ..Default::default()
         },
         ResourceOptions::default(),
-    );
-    let target_group = TargetGroup::new(
-        ctx,
-        "api",
-        TargetGroupArgs {
-            vpc_id: Some(net.vpc_id.clone()),
-            port: Some(Output::new(s.container_port)),
-            protocol: Some(Output::new(HttpProtocol::Http)),
-            health_check: Some(Output::new(TargetGroupHealthCheck {
-                path: Some(s.health_check_path.clone()),
-                matcher: Some("200-299".into()),
-                ..Default::default()
-            })),
-            deregistration_delay_seconds: Some(Output::new(30)),
-            tags: Some(tags.clone()),
-            ..Default::default()
-        },
-        ResourceOptions::default(),
-    );
-    let listeners = listeners(ctx, s, &alb, &target_group, tags);
-    Routing {
-        alb,
-        target_group,
-        listeners,
-    }
+    )
 }
 
-fn listeners(
+/// The listeners, routing to the API's target group; their URNs (the API's service waits for
+/// them, as ECS refuses a target group that no listener routes to yet).
+pub fn listeners(
     ctx: &Context,
     s: &Settings,
     alb: &LoadBalancer,

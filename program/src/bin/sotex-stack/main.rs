@@ -10,31 +10,32 @@
 //! the certificate and DNS has to exist beforehand.
 //!
 //! One module per concern, in the order the resources depend on each other: `network` (VPC,
-//! subnets, security groups), `lb` (load balancer, target group, listeners), `secrets` (an SSM
-//! parameter per secret variable), `roles`
-//! (execution and task roles), `logs` (the log group), `image` (the repository), `service`
-//! (cluster, task definition, service), `scaling` (autoscaling) and `outputs`.
+//! subnets, security groups), `cluster`, `lb` (load balancer and listeners), `secrets` (an SSM
+//! parameter per secret variable), `image` (the repository, or another stack's), then one
+//! `web_service::WebService` component per service — the API behind the load balancer, and each
+//! of `workers` — holding its roles, log group, target group, task definition, service and
+//! autoscaling; and `outputs`.
 
+mod cluster;
 mod exec;
 mod image;
 mod lb;
-mod logs;
 mod network;
 mod outputs;
-mod roles;
-mod scaling;
 mod secrets;
-mod service;
 mod settings;
+mod web_service;
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use pulumi_rs::{Context, Error, Output, run};
 
 use settings::Settings;
+use web_service::{Attachment, ServiceSpec, Shared, WebService};
 
-/// The one container of the task definition, which the load balancer routes to.
-const CONTAINER: &str = "api";
+/// The API's service: its component's name, container and log stream prefix.
+const API: &str = "api";
 
 fn main() -> ExitCode {
     // `scripts/gen-schema` writes schema/stack-config.schema.json from the settings types.
@@ -57,22 +58,72 @@ async fn program(ctx: Context) -> Result<(), Error> {
 
     let net = network::network(&ctx, &s);
     let groups = network::security_groups(&ctx, &s, &net, &tags);
-    let routing = lb::load_balancing(&ctx, &s, &net, &groups, &tags);
+    let cluster = cluster::cluster(&ctx, &s, &tags);
+    let alb = lb::load_balancer(&ctx, &s, &net, &groups, &tags);
     let secrets = secrets::secrets(&ctx, &s, &tags);
-    let roles = roles::roles(&ctx, &s, &secrets, &tags);
-    let log_group = logs::log_group(&ctx, &s, &tags);
-    let image = image::image(&ctx, &s, &tags);
-    let task = service::TaskInputs {
-        roles: &roles,
-        log_group_name: log_group.name.map(|n| n.unwrap_or_default()),
-        image: &image,
+    let image = image::image(&ctx, &s, &tags)?;
+    let shared = Shared {
+        settings: &s,
+        cluster: &cluster,
+        task_subnets: net.task_subnets.clone(),
+        security_group_id: groups.service.id(),
+        repository_url: image.repository_url.clone(),
         secrets: &secrets,
+        tags: &tags,
     };
-    let app = service::service(&ctx, &s, &net, &groups, &routing, task, &tags);
-    let scaling = scaling::scaling(&ctx, &s, &routing, &app);
-    outputs::export(&ctx, &s, &routing, &app, &image, scaling.as_ref());
+    let api = WebService::new(&ctx, API, &shared, api_spec(&ctx, &s, &net, &alb, &tags))?;
+    let mut workers = BTreeMap::new();
+    for (name, worker) in &s.workers {
+        let spec = ServiceSpec {
+            label: format!("`{name}` worker"),
+            command: worker.command.clone(),
+            cpu: worker.cpu,
+            memory: worker.memory,
+            desired_count: worker.desired_count,
+            desired_count_managed_by_autoscaler: false,
+            autoscaling: None,
+            log_group: format!("{}/{name}", s.log_group),
+            load_balancer: None,
+            moved_from_stack: false,
+        };
+        workers.insert(name.clone(), WebService::new(&ctx, name, &shared, spec)?);
+    }
+    outputs::export(&ctx, &s, &alb, &cluster, &api, &image);
+    outputs::export_workers(&ctx, &workers);
     outputs::export_security_groups(&ctx, &groups);
     Ok(())
+}
+
+/// The API: behind the shared load balancer, its listeners routing to its target group, and
+/// autoscaled when the stack file says so. Its resources sat directly under the stack before
+/// the component existed: `moved_from_stack` keeps them.
+fn api_spec<'a>(
+    ctx: &'a Context,
+    s: &'a Settings,
+    net: &network::Network,
+    alb: &'a pulumi_rs::fargate::lb::LoadBalancer,
+    tags: &'a Output<BTreeMap<String, String>>,
+) -> ServiceSpec<'a> {
+    ServiceSpec {
+        label: "API".into(),
+        command: None,
+        cpu: s.cpu,
+        memory: s.memory,
+        desired_count: s.desired_count,
+        desired_count_managed_by_autoscaler: s.desired_count_managed_by_autoscaler,
+        autoscaling: s.autoscaling.clone(),
+        log_group: s.log_group.clone(),
+        load_balancer: Some(Attachment {
+            alb_arn: alb.arn.clone(),
+            vpc_id: net.vpc_id.clone(),
+            container_port: s.container_port,
+            health_check_path: s.health_check_path.clone(),
+            listeners: Box::new(move |target_group| {
+                lb::listeners(ctx, s, alb, target_group, tags)
+            }),
+        }),
+        moved_from_stack: true,
+    }
 }
 
 #[cfg(test)]

@@ -91,6 +91,32 @@ fn fargate_memory_for(cpu: i64) -> Option<Vec<i64>> {
     })
 }
 
+/// Why `memory` MiB is not a Fargate size for `cpu` units; `None` when it is (or when the CPU
+/// is not one Fargate knows, which its own bounds report).
+fn task_size_problem(cpu: i64, memory: i64) -> Option<String> {
+    let valid = fargate_memory_for(cpu)?;
+    if valid.contains(&memory) {
+        return None;
+    }
+    let listed = if valid.len() <= 4 {
+        valid
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        format!(
+            "{} to {} in steps of {}",
+            valid[0],
+            valid[valid.len() - 1],
+            valid[1] - valid[0]
+        )
+    };
+    Some(format!(
+        "`{memory}` is not valid with cpu {cpu}: Fargate offers {listed} MiB for it"
+    ))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The keys.
 
@@ -104,6 +130,12 @@ pub struct StackConfig {
     /// (`ownsImageRepository`).
     #[serde(default)]
     pub image_repository: Option<Text<ImageRepository>>,
+    /// The stack that owns the image repository, fully qualified
+    /// (`<organization>/<project>/<stack>`, e.g. `organization/sotex-backend/production`): the
+    /// repository URL is read from its `imageRepositoryUrl` output (a stack reference) instead
+    /// of being copied into `imageRepository`.
+    #[serde(default)]
+    pub image_repository_stack: Option<Text<StackName>>,
     /// This stack creates the ECR image repository, protects it from deletion and exports its
     /// URL (`imageRepositoryUrl`). Exactly one stack owns it; the others set `imageRepository`.
     #[serde(default)]
@@ -253,6 +285,11 @@ pub struct StackConfig {
     /// for it.
     #[serde(default)]
     pub cpu_architecture: Option<aws_options::Architecture>,
+    /// Background workers beside the API, name → `command`, `cpu`, `memory`, `desiredCount`:
+    /// the same image, environment and secrets, their own roles, log group and service, no load
+    /// balancer, e.g. `worker: {command: [dotnet, Sotex.Worker.dll]}`.
+    #[serde(default)]
+    pub workers: NamedMap<workers::WorkerName, workers::WorkerEntry>,
 }
 
 mod defaults {
@@ -486,6 +523,11 @@ rule!(
         (value.chars().any(|c| c.is_ascii_uppercase()))
             .then(|| format!("repository names are lowercase: `{}`", value.to_lowercase()))
     }
+);
+rule!(
+    StackName,
+    r"^[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}$",
+    "a fully qualified stack name `<organization>/<project>/<stack>`, e.g. `organization/sotex-backend/production` (`organization` with the file backend)"
 );
 rule!(
     PolicyArn,
@@ -1048,7 +1090,9 @@ impl JsonSchema for Tags {
 }
 
 mod aws_options;
+mod workers;
 pub use aws_options::{AwsOptions, Egress};
+pub use workers::Worker;
 
 // ---------------------------------------------------------------------------------------------
 // Reading.
@@ -1098,6 +1142,8 @@ pub struct Settings {
     pub tags: BTreeMap<String, String>,
     /// Spot, extra egress, ECS Exec and the CPU architecture.
     pub aws: AwsOptions,
+    /// Background workers beside the API, by name.
+    pub workers: BTreeMap<String, Worker>,
 }
 
 /// Where the API image comes from.
@@ -1107,6 +1153,8 @@ pub enum ImageSource {
     Url(String),
     /// This stack creates and owns the repository of this name.
     Owned { name: String },
+    /// The `imageRepositoryUrl` output of this stack (fully qualified name), which owns it.
+    Stack(String),
 }
 
 /// The name of the repository the owning stack creates when the stack file names none.
@@ -1135,14 +1183,18 @@ impl Settings {
         let aws = c.aws_options();
         let environment: BTreeMap<String, String> =
             c.environment.0.into_iter().map(|(k, v)| (k, v.0)).collect();
-        let image_source = match (c.owns_image_repository.0, c.image_repository) {
-            (true, _) => ImageSource::Owned {
+        let workers = c.workers();
+        let image_source = match (c.owns_image_repository.0, c.image_repository, c.image_repository_stack) {
+            (true, _, _) => ImageSource::Owned {
                 name: c
                     .image_repository_name
                     .map_or_else(|| DEFAULT_REPOSITORY_NAME.to_string(), |t| t.0),
             },
-            (false, Some(url)) => ImageSource::Url(url.0),
-            (false, None) => unreachable!("check_across_keys requires imageRepository"),
+            (false, Some(url), _) => ImageSource::Url(url.0),
+            (false, None, Some(stack)) => ImageSource::Stack(stack.0),
+            (false, None, None) => {
+                unreachable!("check_across_keys requires imageRepository or imageRepositoryStack")
+            }
         };
         let autoscaling = c.max_count.map(|max| Autoscaling {
             min_count: c.min_count.map_or(c.desired_count.0, |m| m.0),
@@ -1194,6 +1246,7 @@ impl Settings {
             idle_timeout_seconds: c.idle_timeout_seconds.0,
             tags: c.tags.0,
             aws,
+            workers,
         })
     }
 }
@@ -1334,30 +1387,8 @@ impl StackConfig {
 
     /// Rules between keys, which no schema expresses.
     fn check_across_keys(&self, config: &Config) -> Result<(), Error> {
-        let (cpu, memory) = (self.cpu.0, self.memory.0);
-        if let Some(valid) = fargate_memory_for(cpu)
-            && !valid.contains(&memory)
-        {
-            let listed = if valid.len() <= 4 {
-                valid
-                    .iter()
-                    .map(i64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                format!(
-                    "{} to {} in steps of {}",
-                    valid[0],
-                    valid[valid.len() - 1],
-                    valid[1] - valid[0]
-                )
-            };
-            return Err(config.problem(
-                "memory",
-                &format!(
-                    "`{memory}` is not valid with cpu {cpu}: Fargate offers {listed} MiB for it"
-                ),
-            ));
+        if let Some(problem) = task_size_problem(self.cpu.0, self.memory.0) {
+            return Err(config.problem("memory", &problem));
         }
         if self.minimum_healthy_percent.0 == 100 && self.maximum_percent.0 == 100 {
             return Err(config.problem(
@@ -1386,19 +1417,24 @@ impl StackConfig {
             ));
         }
         self.check_image_repository(config)?;
+        self.check_workers(config)?;
         self.check_roles(config)?;
         self.check_autoscaling(config)
     }
 
-    /// Exactly one stack owns the repository: it names it, the others give its URL.
+    /// Exactly one stack owns the repository: it names it, the others give its URL or the
+    /// owning stack's name.
     fn check_image_repository(&self, config: &Config) -> Result<(), Error> {
         if self.owns_image_repository.0 {
-            if let Some(url) = &self.image_repository {
+            let other = [
+                ("imageRepository", self.image_repository.as_ref().map(|t| &t.0)),
+                ("imageRepositoryStack", self.image_repository_stack.as_ref().map(|t| &t.0)),
+            ];
+            if let Some((key, Some(value))) = other.iter().find(|(_, v)| v.is_some()) {
                 return Err(config.problem(
-                    "imageRepository",
+                    key,
                     &format!(
-                        "`{}` is not valid with ownsImageRepository true: this stack creates the repository and runs images from it; remove imageRepository (name the repository with imageRepositoryName)",
-                        url.0
+                        "`{value}` is not valid with ownsImageRepository true: this stack creates the repository and runs images from it; remove {key} (name the repository with imageRepositoryName)"
                     ),
                 ));
             }
@@ -1410,13 +1446,20 @@ impl StackConfig {
                 "applies only to the stack that owns the image repository (`sotex-backend:ownsImageRepository: true`); the other stacks give its URL in imageRepository",
             ));
         }
-        if self.image_repository.is_none() {
-            return Err(Error::Config(format!(
-                "{} — the URL the stack owning the repository exports as `imageRepositoryUrl` (or set `sotex-backend:ownsImageRepository: true` in the one stack that owns it)",
+        match (&self.image_repository, &self.image_repository_stack) {
+            (Some(_), Some(stack)) => Err(config.problem(
+                "imageRepositoryStack",
+                &format!(
+                    "`{}` is not valid with imageRepository: give the repository either by URL (imageRepository) or by the stack that owns it (imageRepositoryStack), not both",
+                    stack.0
+                ),
+            )),
+            (None, None) => Err(Error::Config(format!(
+                "{} — the URL the stack owning the repository exports as `imageRepositoryUrl`, or that stack's name in `sotex-backend:imageRepositoryStack` (or set `sotex-backend:ownsImageRepository: true` in the one stack that owns it)",
                 config.missing("imageRepository")
-            )));
+            ))),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Settings of the roles the stack creates are refused next to a role given instead.
@@ -1843,6 +1886,25 @@ mod tests {
             ("minCount", "2", "turns on: set maxCount"),
             ("maxCount", "5", "needs what to scale on"),
             ("imageRepositoryName", "api", "owns the image repository"),
+            (
+                "imageRepositoryStack",
+                "production",
+                "a fully qualified stack name `<organization>/<project>/<stack>`",
+            ),
+            (
+                "imageRepositoryStack",
+                "organization/sotex-backend/production",
+                "not both",
+            ),
+            ("workers", r#"{"api": {}}"#, "is the API's own name"),
+            ("workers", r#"{"Queue_Worker": {}}"#, "2 to 20 lowercase letters"),
+            (
+                "workers",
+                r#"{"worker": {"cpu": 1024, "memory": 512}}"#,
+                "`512` is not valid with cpu 1024",
+            ),
+            ("workers", r#"{"worker": {"commands": ["x"]}}"#, "unknown field `commands`"),
+            ("workers", r#"{"worker": {"command": []}}"#, "at least 1"),
         ] {
             let e = error_for(&[(key, value)]);
             assert!(

@@ -18,6 +18,14 @@ struct Aws;
 
 impl Mocks for Aws {
     fn new_resource(&self, r: &MockResource) -> Result<(String, Map<String, Json>), String> {
+        if r.type_token == "pulumi:pulumi:StackReference" {
+            // The production stack, which owns the image repository.
+            let outputs = json!({"name": r.inputs["name"],
+                                 "outputs": {"imageRepositoryUrl": REPOSITORY},
+                                 "secretOutputNames": []});
+            let id = r.read_id.clone().unwrap_or_default();
+            return Ok((id, outputs.as_object().cloned().unwrap_or_default()));
+        }
         let mut outputs = r.inputs.clone();
         let short = r.type_token.rsplit(':').next().unwrap_or_default();
         outputs.insert("arn".into(), json!(format!("arn:mock:{short}/{}", r.name)));
@@ -135,6 +143,7 @@ fn staging_declares_every_resource_and_https_redirects() {
             ("fargate:ecs:Cluster", "backend"),
             ("fargate:ecs:TaskDefinition", "api"),
             ("fargate:ecs:Service", "api"),
+            ("sotex:backend:WebService", "api"),
         ])
     );
     let http = input(&run, "fargate:lb:Listener", "http", "defaultAction");
@@ -306,4 +315,131 @@ fn the_default_network_spreads_the_load_balancer_over_public_subnets_in_two_zone
         input(&run, "fargate:lb:LoadBalancer", "api", "subnets"),
         json!(["subnet-a", "subnet-b"])
     );
+}
+
+/// The URN of the only `sotex:backend:WebService` named `name`.
+fn component_urn(run: &MockRun, name: &str) -> String {
+    run.resource("sotex:backend:WebService", name)
+        .unwrap_or_else(|| panic!("no WebService {name}: {:?}", names(run)))
+        .urn
+        .clone()
+}
+
+/// `(type, name)` of the resources whose parent is `parent`.
+fn children_of(run: &MockRun, parent: &str) -> BTreeSet<(String, String)> {
+    run.resources
+        .iter()
+        .filter(|r| r.parent == parent)
+        .map(|r| (r.type_token.clone(), r.name.clone()))
+        .collect()
+}
+
+#[test]
+fn the_api_is_a_web_service_component_and_shared_resources_stay_under_the_stack() {
+    let run = run(staging().config("maxCount", "4").config("cpuTarget", "70"));
+    let api = component_urn(&run, "api");
+    assert_eq!(
+        children_of(&run, &api),
+        pairs(&[
+            ("fargate:iam:Role", "api-execution"),
+            ("fargate:iam:Role", "api-task"),
+            ("fargate:logs:LogGroup", "api"),
+            ("fargate:lb:TargetGroup", "api"),
+            ("fargate:ecs:TaskDefinition", "api"),
+            ("fargate:ecs:Service", "api"),
+            ("fargate:appautoscaling:ServiceScaling", "api"),
+        ])
+    );
+    // Each child used to sit directly under the stack: an alias without a parent keeps it.
+    for r in run.resources.iter().filter(|r| r.parent == api) {
+        let moved = r.aliases.iter().any(|a| {
+            matches!(&a.alias, Some(pulumi_rs_proto::pulumirpc::alias::Alias::Spec(spec))
+                if matches!(spec.parent, Some(pulumi_rs_proto::pulumirpc::alias::spec::Parent::NoParent(true))))
+        });
+        assert!(moved, "{} {} has no alias to its place under the stack", r.type_token, r.name);
+    }
+    // Shared: network, cluster, load balancer and listeners, parameters.
+    let stack = run.resource("sotex:backend:WebService", "api").unwrap().parent.clone();
+    for (ty, name) in [
+        ("fargate:ec2:SecurityGroup", "alb"),
+        ("fargate:ec2:SecurityGroup", "service"),
+        ("fargate:ecs:Cluster", "backend"),
+        ("fargate:lb:LoadBalancer", "api"),
+        ("fargate:lb:Listener", "http"),
+        ("fargate:lb:Listener", "https"),
+        ("fargate:ssm:Parameter", "SENTRY_DSN"),
+    ] {
+        assert_eq!(run.resource(ty, name).unwrap().parent, stack, "{ty} {name}");
+    }
+    let outputs = &run.component_outputs[&api];
+    assert_eq!(outputs["serviceName"], "api-name");
+    assert_eq!(outputs["taskDefinitionArn"], "arn:mock:TaskDefinition/api");
+}
+
+#[test]
+fn a_worker_is_a_second_web_service_without_load_balancer() {
+    let run = run(staging().config(
+        "workers",
+        r#"{"worker": {"command": ["dotnet", "Sotex.Worker.dll"], "memory": 1024}}"#,
+    ));
+    let worker = component_urn(&run, "worker");
+    assert_eq!(
+        children_of(&run, &worker),
+        pairs(&[
+            ("fargate:iam:Role", "worker-execution"),
+            ("fargate:iam:Role", "worker-task"),
+            ("fargate:logs:LogGroup", "worker"),
+            ("fargate:ecs:TaskDefinition", "worker"),
+            ("fargate:ecs:Service", "worker"),
+        ])
+    );
+    let container = &input(&run, "fargate:ecs:TaskDefinition", "worker", "containers")[0];
+    assert_eq!(container["name"], "worker");
+    assert_eq!(container["command"], json!(["dotnet", "Sotex.Worker.dll"]));
+    assert_eq!(container["portMappings"], Json::Null, "{container}");
+    assert_eq!(container["image"], format!("{REPOSITORY}:2026.11.27-3f9c2ab"));
+    assert_eq!(
+        container["logConfiguration"]["awslogs"]["group"],
+        "/ecs/sotex-box-backend/staging/worker"
+    );
+    // The same secrets as the API, read with the worker's own execution role.
+    assert_eq!(
+        container["secrets"]["SENTRY_DSN"],
+        "arn:mock:Parameter/SENTRY_DSN"
+    );
+    let policies = input(&run, "fargate:iam:Role", "worker-execution", "inlinePolicies");
+    assert_eq!(
+        policies,
+        input(&run, "fargate:iam:Role", "api-execution", "inlinePolicies")
+    );
+    assert_eq!(input(&run, "fargate:ecs:TaskDefinition", "worker", "memory"), 1024);
+    let service = run.resource("fargate:ecs:Service", "worker").unwrap();
+    assert_eq!(service.input("loadBalancers"), None);
+    assert_eq!(service.input("healthCheckGracePeriodSeconds"), None);
+    assert!(
+        !service.dependencies.iter().any(|d| d.contains("Listener")),
+        "{:?}",
+        service.dependencies
+    );
+    // No alias: the worker never sat under the stack.
+    assert!(run.resources.iter().filter(|r| r.parent == worker).all(|r| r.aliases.is_empty()));
+    assert_eq!(
+        run.output("workerServiceNames"),
+        Some(json!({"worker": "worker-name"}))
+    );
+}
+
+#[test]
+fn the_image_repository_url_comes_from_the_owning_stack() {
+    let run = run(MockSettings::new("sotex-backend", "staging")
+        .config("imageRepositoryStack", "organization/sotex-backend/production")
+        .config("imageTag", "v7"));
+    let reference = &run.of_type("pulumi:pulumi:StackReference")[0];
+    assert_eq!(
+        reference.input("name"),
+        Some(json!("organization/sotex-backend/production"))
+    );
+    let containers = input(&run, "fargate:ecs:TaskDefinition", "api", "containers");
+    assert_eq!(containers[0]["image"], format!("{REPOSITORY}:v7"));
+    assert!(run.resource("fargate:ecr:Repository", "api").is_none());
 }

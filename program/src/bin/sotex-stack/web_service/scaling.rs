@@ -3,38 +3,45 @@
 //! (`desiredCountManagedByAutoscaler`): `desiredCount` is only the count it starts with.
 
 use pulumi_rs::fargate::appautoscaling::{ServiceScaling, ServiceScalingArgs};
-use pulumi_rs::{Context, Output, ResourceOptions};
+use pulumi_rs::fargate::ecs::{Cluster, Service};
+use pulumi_rs::{Context, Output};
 
-use crate::lb::Routing;
-use crate::service::App;
-use crate::settings::Settings;
+use super::Children;
+use crate::settings::Autoscaling;
 
-pub fn scaling(
+/// `load_balancing`: the load balancer's and target group's ARNs, which label the ALB request
+/// metric (`requestsPerTarget`).
+pub(super) fn scaling(
     ctx: &Context,
-    s: &Settings,
-    routing: &Routing,
-    app: &App,
-) -> Option<ServiceScaling> {
-    let a = s.autoscaling.as_ref()?;
+    name: &str,
+    children: &Children<'_>,
+    a: &Autoscaling,
+    cluster: &Cluster,
+    service: &Service,
+    load_balancing: Option<(Output<String>, Output<String>)>,
+) -> ServiceScaling {
     let on_requests = a.requests_per_target.is_some();
-    Some(ServiceScaling::new(
+    let (load_balancer_arn, target_group_arn) = match load_balancing {
+        Some((alb, group)) if on_requests => (Some(alb), Some(group)),
+        _ => (None, None),
+    };
+    ServiceScaling::new(
         ctx,
-        "api",
+        name,
         ServiceScalingArgs {
             // Known once created (both are auto-named).
-            cluster_name: Some(app.cluster.name.map(|n| n.unwrap_or_default())),
-            service_name: Some(app.service.name.map(|n| n.unwrap_or_default())),
+            cluster_name: Some(cluster.name.map(|n| n.unwrap_or_default())),
+            service_name: Some(service.name.map(|n| n.unwrap_or_default())),
             min_count: Some(Output::new(a.min_count)),
             max_count: Some(Output::new(a.max_count)),
             cpu_target: a.cpu_target.map(Output::new),
             requests_per_target: a.requests_per_target.map(Output::new),
-            // The ALB request metric is labelled by the load balancer and target group.
-            load_balancer_arn: on_requests.then(|| routing.alb.arn.clone()),
-            target_group_arn: on_requests.then(|| routing.target_group.arn.clone()),
+            load_balancer_arn,
+            target_group_arn,
             scale_in_cooldown_seconds: a.scale_in_cooldown_seconds.map(Output::new),
             scale_out_cooldown_seconds: a.scale_out_cooldown_seconds.map(Output::new),
             ..Default::default()
         },
-        ResourceOptions::default(),
-    ))
+        children.options(),
+    )
 }

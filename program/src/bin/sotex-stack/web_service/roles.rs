@@ -1,16 +1,15 @@
-//! The tasks' IAM roles, made by the stack so a fresh account needs nothing made by hand:
+//! The service's IAM roles, made by the stack so a fresh account needs nothing made by hand:
 //! the execution role (ECS pulls the image, reads the `secrets` and writes the logs with it)
-//! and the task role (what the API's own code may do in AWS: nothing, unless the stack file
-//! attaches managed policies). `executionRoleArn` / `taskRoleArn` in the stack file name
-//! existing roles instead; then the stack makes none.
+//! and the task role (what the service's own code may do in AWS: nothing, unless the stack
+//! file attaches managed policies). `executionRoleArn` / `taskRoleArn` in the stack file name
+//! existing roles instead; then the stack makes none. Each service has its own pair.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use pulumi_rs::fargate::iam::{PolicyStatement, Role, RoleArgs};
-use pulumi_rs::{Context, Output, ResourceOptions};
+use pulumi_rs::{Context, Output};
 
-use crate::secrets::Secrets;
-use crate::settings::Settings;
+use super::{Children, Shared};
 
 /// AWS's managed policy for task execution: image pulls from ECR and the awslogs driver's
 /// writes (`logs:CreateLogStream`, `logs:PutLogEvents`).
@@ -26,19 +25,20 @@ pub struct Roles {
     pub task_role_arn: Output<String>,
 }
 
-pub fn roles(
+pub(super) fn roles(
     ctx: &Context,
-    s: &Settings,
-    secrets: &Secrets,
-    tags: &Output<BTreeMap<String, String>>,
+    children: &Children<'_>,
+    shared: &Shared<'_>,
+    label: &str,
 ) -> Roles {
+    let s = shared.settings;
     let execution_role_arn = match &s.execution_role_arn {
         Some(arn) => Output::new(arn.clone()),
-        None => execution_role(ctx, s, secrets, tags).arn,
+        None => execution_role(ctx, children, shared, label).arn,
     };
     let task_role_arn = match &s.task_role_arn {
         Some(arn) => Output::new(arn.clone()),
-        None => task_role(ctx, s, tags).arn,
+        None => task_role(ctx, children, shared, label).arn,
     };
     Roles {
         execution_role_arn,
@@ -48,10 +48,11 @@ pub fn roles(
 
 fn execution_role(
     ctx: &Context,
-    s: &Settings,
-    secrets: &Secrets,
-    tags: &Output<BTreeMap<String, String>>,
+    children: &Children<'_>,
+    shared: &Shared<'_>,
+    label: &str,
 ) -> Role {
+    let (s, secrets) = (shared.settings, shared.secrets);
     // The configured references and the stack's own parameters (their ARNs are known once
     // they exist): exactly what the containers' `secrets` name.
     let configured: Vec<String> = s.secrets.values().cloned().collect();
@@ -64,29 +65,29 @@ fn execution_role(
     });
     Role::new(
         ctx,
-        "api-execution",
+        &children.component.child_name("execution"),
         RoleArgs {
-            description: Some(Output::new(
-                "ECS pulls the API image, reads its secrets and writes its logs with this role"
-                    .to_string(),
-            )),
+            description: Some(Output::new(format!(
+                "ECS pulls the {label} image, reads its secrets and writes its logs with this role"
+            ))),
             managed_policy_arns: Some(Output::new(vec![EXECUTION_POLICY_ARN.to_string()])),
             inline_policies: any_secret.then_some(policies),
-            tags: Some(tags.clone()),
+            tags: Some(shared.tags.clone()),
             ..Default::default()
         },
-        ResourceOptions::default(),
+        children.options(),
     )
 }
 
-fn task_role(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, String>>) -> Role {
+fn task_role(ctx: &Context, children: &Children<'_>, shared: &Shared<'_>, label: &str) -> Role {
+    let s = shared.settings;
     Role::new(
         ctx,
-        "api-task",
+        &children.component.child_name("task"),
         RoleArgs {
-            description: Some(Output::new(
-                "The API's own AWS permissions (its tasks run as this role)".to_string(),
-            )),
+            description: Some(Output::new(format!(
+                "The {label}'s own AWS permissions (its tasks run as this role)"
+            ))),
             managed_policy_arns: (!s.task_role_policy_arns.is_empty())
                 .then(|| Output::new(s.task_role_policy_arns.clone())),
             // ECS Exec opens its channels with the task role.
@@ -96,10 +97,10 @@ fn task_role(ctx: &Context, s: &Settings, tags: &Output<BTreeMap<String, String>
                     crate::exec::exec_statements(),
                 )]))
             }),
-            tags: Some(tags.clone()),
+            tags: Some(shared.tags.clone()),
             ..Default::default()
         },
-        ResourceOptions::default(),
+        children.options(),
     )
 }
 
