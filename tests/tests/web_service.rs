@@ -102,7 +102,11 @@ fn a_stack_deployed_before_the_component_upgrades_without_replacing_anything() {
 
     // The upgrade: the component is new; its children are the same resources, moved.
     let preview = project.preview_json();
-    let expected = BTreeSet::from([(COMPONENT.to_string(), "api".to_string(), "create".to_string())]);
+    let expected = BTreeSet::from([(
+        COMPONENT.to_string(),
+        "api".to_string(),
+        "create".to_string(),
+    )]);
     assert_eq!(changes(&preview), expected, "{:?}", preview.summary());
     let up = project.up();
     for word in ["replaced", "deleted", "replacing", "deleting", "updated"] {
@@ -185,8 +189,16 @@ fn the_api_and_a_worker_deploy_side_by_side_and_destroy_removes_both() {
     assert_eq!(container.name(), Some("worker"));
     assert_eq!(container.command(), ["dotnet", "Sotex.Worker.dll"]);
     assert!(container.port_mappings().is_empty());
-    let roles = xml_values(&iam_query(moto.addr(), "ListRoles", &[]).unwrap(), "RoleName");
-    for prefix in ["api-execution", "api-task", "worker-execution", "worker-task"] {
+    let roles = xml_values(
+        &iam_query(moto.addr(), "ListRoles", &[]).unwrap(),
+        "RoleName",
+    );
+    for prefix in [
+        "api-execution",
+        "api-task",
+        "worker-execution",
+        "worker-task",
+    ] {
         assert!(
             roles.iter().any(|r| r.starts_with(prefix)),
             "no {prefix} role: {roles:?}"
@@ -199,11 +211,20 @@ fn the_api_and_a_worker_deploy_side_by_side_and_destroy_removes_both() {
         let status = ecs
             .describe_service(&cluster, &service)
             .and_then(|s| s.status().map(String::from));
-        assert_ne!(status.as_deref(), Some("ACTIVE"), "{service} is still active");
+        assert_ne!(
+            status.as_deref(),
+            Some("ACTIVE"),
+            "{service} is still active"
+        );
     }
-    let roles = xml_values(&iam_query(moto.addr(), "ListRoles", &[]).unwrap(), "RoleName");
+    let roles = xml_values(
+        &iam_query(moto.addr(), "ListRoles", &[]).unwrap(),
+        "RoleName",
+    );
     assert!(
-        !roles.iter().any(|r| r.starts_with("api-") || r.starts_with("worker-")),
+        !roles
+            .iter()
+            .any(|r| r.starts_with("api-") || r.starts_with("worker-")),
         "{roles:?}"
     );
 }
@@ -233,13 +254,16 @@ fn staging_reads_the_image_repository_from_production_by_stack_reference() {
     let failed = project.try_preview();
     assert!(!failed.success(), "{failed}");
     assert!(
-        failed
-            .combined()
-            .contains("stack `organization/sotex-backend/staging` has no output `imageRepositoryUrl`"),
+        failed.combined().contains(
+            "stack `organization/sotex-backend/staging` has no output `imageRepositoryUrl`"
+        ),
         "{failed}"
     );
 
-    project.config_set("imageRepositoryStack", "organization/sotex-backend/production");
+    project.config_set(
+        "imageRepositoryStack",
+        "organization/sotex-backend/production",
+    );
     project.up();
     let outputs = project.stack_output_json();
     assert_eq!(
@@ -254,7 +278,9 @@ fn staging_reads_the_image_repository_from_production_by_stack_reference() {
 
 /// The stack's `imageTag` as configured.
 fn image_tag(project: &PulumiProject) -> String {
-    let file = project.dir().join(format!("Pulumi.{}.yaml", project.stack()));
+    let file = project
+        .dir()
+        .join(format!("Pulumi.{}.yaml", project.stack()));
     let text = std::fs::read_to_string(&file).unwrap();
     text.lines()
         .find_map(|l| l.trim().strip_prefix("sotex-backend:imageTag:"))

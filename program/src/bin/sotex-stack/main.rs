@@ -118,9 +118,7 @@ fn api_spec<'a>(
             vpc_id: net.vpc_id.clone(),
             container_port: s.container_port,
             health_check_path: s.health_check_path.clone(),
-            listeners: Box::new(move |target_group| {
-                lb::listeners(ctx, s, alb, target_group, tags)
-            }),
+            listeners: Box::new(move |target_group| lb::listeners(ctx, s, alb, target_group, tags)),
         }),
         moved_from_stack: true,
     }

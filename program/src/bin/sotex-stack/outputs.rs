@@ -31,6 +31,7 @@ pub fn export(
     ctx.export("albZoneId", &alb.canonical_hosted_zone_id);
     ctx.export("clusterName", &cluster.name);
     ctx.export("serviceName", &api.service.name);
+    ctx.export("logGroupName", &api.log_group.name);
     ctx.export("taskDefinitionArn", &api.task_definition.arn);
     ctx.export("taskDefinitionRevision", &api.task_definition.revision);
     let tag = s.image_tag.clone();

@@ -1181,10 +1181,14 @@ impl Settings {
         c.check_across_keys(config)?;
         c.check_aws_options(config)?;
         let aws = c.aws_options();
+        let workers = c.workers();
         let environment: BTreeMap<String, String> =
             c.environment.0.into_iter().map(|(k, v)| (k, v.0)).collect();
-        let workers = c.workers();
-        let image_source = match (c.owns_image_repository.0, c.image_repository, c.image_repository_stack) {
+        let image_source = match (
+            c.owns_image_repository.0,
+            c.image_repository,
+            c.image_repository_stack,
+        ) {
             (true, _, _) => ImageSource::Owned {
                 name: c
                     .image_repository_name
@@ -1427,8 +1431,14 @@ impl StackConfig {
     fn check_image_repository(&self, config: &Config) -> Result<(), Error> {
         if self.owns_image_repository.0 {
             let other = [
-                ("imageRepository", self.image_repository.as_ref().map(|t| &t.0)),
-                ("imageRepositoryStack", self.image_repository_stack.as_ref().map(|t| &t.0)),
+                (
+                    "imageRepository",
+                    self.image_repository.as_ref().map(|t| &t.0),
+                ),
+                (
+                    "imageRepositoryStack",
+                    self.image_repository_stack.as_ref().map(|t| &t.0),
+                ),
             ];
             if let Some((key, Some(value))) = other.iter().find(|(_, v)| v.is_some()) {
                 return Err(config.problem(
@@ -1897,13 +1907,21 @@ mod tests {
                 "not both",
             ),
             ("workers", r#"{"api": {}}"#, "is the API's own name"),
-            ("workers", r#"{"Queue_Worker": {}}"#, "2 to 20 lowercase letters"),
+            (
+                "workers",
+                r#"{"Queue_Worker": {}}"#,
+                "2 to 20 lowercase letters",
+            ),
             (
                 "workers",
                 r#"{"worker": {"cpu": 1024, "memory": 512}}"#,
                 "`512` is not valid with cpu 1024",
             ),
-            ("workers", r#"{"worker": {"commands": ["x"]}}"#, "unknown field `commands`"),
+            (
+                "workers",
+                r#"{"worker": {"commands": ["x"]}}"#,
+                "unknown field `commands`",
+            ),
             ("workers", r#"{"worker": {"command": []}}"#, "at least 1"),
         ] {
             let e = error_for(&[(key, value)]);

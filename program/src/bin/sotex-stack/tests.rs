@@ -356,10 +356,18 @@ fn the_api_is_a_web_service_component_and_shared_resources_stay_under_the_stack(
             matches!(&a.alias, Some(pulumi_rs_proto::pulumirpc::alias::Alias::Spec(spec))
                 if matches!(spec.parent, Some(pulumi_rs_proto::pulumirpc::alias::spec::Parent::NoParent(true))))
         });
-        assert!(moved, "{} {} has no alias to its place under the stack", r.type_token, r.name);
+        assert!(
+            moved,
+            "{} {} has no alias to its place under the stack",
+            r.type_token, r.name
+        );
     }
     // Shared: network, cluster, load balancer and listeners, parameters.
-    let stack = run.resource("sotex:backend:WebService", "api").unwrap().parent.clone();
+    let stack = run
+        .resource("sotex:backend:WebService", "api")
+        .unwrap()
+        .parent
+        .clone();
     for (ty, name) in [
         ("fargate:ec2:SecurityGroup", "alb"),
         ("fargate:ec2:SecurityGroup", "service"),
@@ -397,7 +405,10 @@ fn a_worker_is_a_second_web_service_without_load_balancer() {
     assert_eq!(container["name"], "worker");
     assert_eq!(container["command"], json!(["dotnet", "Sotex.Worker.dll"]));
     assert_eq!(container["portMappings"], Json::Null, "{container}");
-    assert_eq!(container["image"], format!("{REPOSITORY}:2026.11.27-3f9c2ab"));
+    assert_eq!(
+        container["image"],
+        format!("{REPOSITORY}:2026.11.27-3f9c2ab")
+    );
     assert_eq!(
         container["logConfiguration"]["awslogs"]["group"],
         "/ecs/sotex-box-backend/staging/worker"
@@ -407,12 +418,20 @@ fn a_worker_is_a_second_web_service_without_load_balancer() {
         container["secrets"]["SENTRY_DSN"],
         "arn:mock:Parameter/SENTRY_DSN"
     );
-    let policies = input(&run, "fargate:iam:Role", "worker-execution", "inlinePolicies");
+    let policies = input(
+        &run,
+        "fargate:iam:Role",
+        "worker-execution",
+        "inlinePolicies",
+    );
     assert_eq!(
         policies,
         input(&run, "fargate:iam:Role", "api-execution", "inlinePolicies")
     );
-    assert_eq!(input(&run, "fargate:ecs:TaskDefinition", "worker", "memory"), 1024);
+    assert_eq!(
+        input(&run, "fargate:ecs:TaskDefinition", "worker", "memory"),
+        1024
+    );
     let service = run.resource("fargate:ecs:Service", "worker").unwrap();
     assert_eq!(service.input("loadBalancers"), None);
     assert_eq!(service.input("healthCheckGracePeriodSeconds"), None);
@@ -422,7 +441,12 @@ fn a_worker_is_a_second_web_service_without_load_balancer() {
         service.dependencies
     );
     // No alias: the worker never sat under the stack.
-    assert!(run.resources.iter().filter(|r| r.parent == worker).all(|r| r.aliases.is_empty()));
+    assert!(
+        run.resources
+            .iter()
+            .filter(|r| r.parent == worker)
+            .all(|r| r.aliases.is_empty())
+    );
     assert_eq!(
         run.output("workerServiceNames"),
         Some(json!({"worker": "worker-name"}))
@@ -432,7 +456,10 @@ fn a_worker_is_a_second_web_service_without_load_balancer() {
 #[test]
 fn the_image_repository_url_comes_from_the_owning_stack() {
     let run = run(MockSettings::new("sotex-backend", "staging")
-        .config("imageRepositoryStack", "organization/sotex-backend/production")
+        .config(
+            "imageRepositoryStack",
+            "organization/sotex-backend/production",
+        )
         .config("imageTag", "v7"));
     let reference = &run.of_type("pulumi:pulumi:StackReference")[0];
     assert_eq!(

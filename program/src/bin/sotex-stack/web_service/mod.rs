@@ -18,9 +18,7 @@ use std::collections::BTreeMap;
 
 use pulumi_rs::fargate::appautoscaling::ServiceScaling;
 use pulumi_rs::fargate::ecs::{Cluster, Service, TaskDefinition};
-use pulumi_rs::fargate::lb::{
-    HttpProtocol, TargetGroup, TargetGroupArgs, TargetGroupHealthCheck,
-};
+use pulumi_rs::fargate::lb::{HttpProtocol, TargetGroup, TargetGroupArgs, TargetGroupHealthCheck};
 use pulumi_rs::fargate::logs::LogGroup;
 use pulumi_rs::{Alias, ComponentResource, Context, Error, Output, ResourceOptions};
 
@@ -63,6 +61,9 @@ pub struct ServiceSpec<'a> {
     pub moved_from_stack: bool,
 }
 
+/// Declares the listeners routing to a target group; their URNs.
+pub type DeclareListeners<'a> = Box<dyn FnOnce(&TargetGroup) -> Vec<Output<String>> + 'a>;
+
 /// A service behind the shared load balancer.
 pub struct Attachment<'a> {
     pub alb_arn: Output<String>,
@@ -71,14 +72,12 @@ pub struct Attachment<'a> {
     pub health_check_path: String,
     /// Declares the shared listeners that route to the service's target group; returns their
     /// URNs, which the service waits for (ECS refuses a target group no listener routes to).
-    pub listeners: Box<dyn FnOnce(&TargetGroup) -> Vec<Output<String>> + 'a>,
+    pub listeners: DeclareListeners<'a>,
 }
 
+/// A declared service: what the stack's outputs name (its other children stay inside).
 pub struct WebService {
-    pub component: ComponentResource,
-    pub roles: Roles,
     pub log_group: LogGroup,
-    pub target_group: Option<TargetGroup>,
     pub task_definition: TaskDefinition,
     pub service: Service,
     pub scaling: Option<ServiceScaling>,
@@ -126,7 +125,6 @@ impl WebService {
             shared.settings.log_retention_days,
             shared.tags,
         );
-        let mut target_group = None;
         let mut routing = None;
         let mut scaled_requests = None;
         if let Some(attachment) = spec.load_balancer.take() {
@@ -137,7 +135,6 @@ impl WebService {
                 listeners: (attachment.listeners)(&group),
             });
             scaled_requests = Some((attachment.alb_arn, group.arn.clone()));
-            target_group = Some(group);
         }
         let (task_definition, service) = task::declare(
             ctx,
@@ -152,7 +149,15 @@ impl WebService {
             },
         );
         let scaling = spec.autoscaling.as_ref().map(|a| {
-            scaling::scaling(ctx, name, &children, a, shared.cluster, &service, scaled_requests)
+            scaling::scaling(
+                ctx,
+                name,
+                &children,
+                a,
+                shared.cluster,
+                &service,
+                scaled_requests,
+            )
         });
         component.register_outputs([
             ("serviceName", service.name.to_json()),
@@ -162,10 +167,7 @@ impl WebService {
             ("taskRoleArn", roles.task_role_arn.to_json()),
         ]);
         Ok(Self {
-            component,
-            roles,
             log_group,
-            target_group,
             task_definition,
             service,
             scaling,

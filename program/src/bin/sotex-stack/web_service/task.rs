@@ -34,7 +34,15 @@ pub(super) fn declare(
     deps: Dependencies<'_>,
 ) -> (TaskDefinition, Service) {
     let task_definition = task_definition(ctx, name, children, shared, spec, &deps);
-    let service = service(ctx, name, children, shared, spec, &task_definition, deps.routing);
+    let service = service(
+        ctx,
+        name,
+        children,
+        shared,
+        spec,
+        &task_definition,
+        deps.routing,
+    );
     (task_definition, service)
 }
 
