@@ -356,10 +356,25 @@ fn iam_role_lifecycle() {
     assert_eq!(roles[0]["outputs"]["arn"], new_arn.as_str());
     imported.preview_expect_no_changes();
 
-    // Delete: attached and inline policies go first, then the role.
+    // Delete: attached and inline policies go first, then the role. One more inline policy,
+    // put behind Pulumi's back, makes IAM refuse the delete (DeleteConflict): the role's own
+    // policies are then listed and removed, and the delete goes through.
+    let by_hand = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+    iam_query(
+        moto.addr(),
+        "PutRolePolicy",
+        &[
+            ("RoleName", renamed),
+            ("PolicyName", "added-by-hand"),
+            ("PolicyDocument", &by_hand.to_string()),
+        ],
+    )
+    .unwrap();
     recorder.clear();
     imported.destroy();
     show(&recorder, "destroy of the imported role");
+    assert_eq!(recorder.count("iam:ListRolePolicies"), 1, "{:?}", recorder.operations());
     let ops = recorder.mutating_operations();
     let position = |op: &str| ops.iter().position(|o| o == op);
     let delete_role = position("iam:DeleteRole").expect("DeleteRole called");

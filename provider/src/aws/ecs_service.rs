@@ -383,23 +383,20 @@ pub async fn delete_service(
     log: &ResourceLog,
     cancel: &CancellationToken,
 ) -> Result<()> {
-    let Some(svc) = find_service(client, cluster, service).await? else {
+    // Scale to 0 first, so the tasks drain from the load balancer as in any scale-in; no look
+    // first: UpdateService answers "gone" as well as DescribeServices would.
+    log.status("scaling to 0 before deleting").await;
+    let scaled = client
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(0)
+        .send()
+        .await
+        .map_err(|e| ProviderError::from_aws("ecs:UpdateService", &e, SERVICE_GONE))
+        .or_gone()?;
+    if scaled.is_none() {
         return Ok(());
-    };
-    if svc.desired_count() > 0 {
-        log.status("scaling to 0 before deleting").await;
-        let scaled = client
-            .update_service()
-            .cluster(cluster)
-            .service(service)
-            .desired_count(0)
-            .send()
-            .await
-            .map_err(|e| ProviderError::from_aws("ecs:UpdateService", &e, SERVICE_GONE))
-            .or_gone()?;
-        if scaled.is_none() {
-            return Ok(());
-        }
     }
     let deleted = client
         .delete_service()

@@ -277,28 +277,60 @@ pub async fn sync_tags(
 }
 
 /// Deletes a role: IAM refuses while managed policies are attached or inline policies exist
-/// (DeleteConflict), so those go first. Already gone is success.
-pub async fn delete_role(client: &Client, role: &str) -> Result<()> {
+/// (DeleteConflict), so the ones the state names (`attached`, `inline`) go first; that is all a
+/// role managed by Pulumi has, and costs no listing. Policies added behind Pulumi's back show
+/// up as a DeleteConflict: then the role's own lists are read and emptied, and the delete
+/// retried once. Already gone is success.
+pub async fn delete_role(
+    client: &Client,
+    role: &str,
+    attached: &[String],
+    inline: &[String],
+) -> Result<()> {
+    detach_and_delete(client, role, attached, inline).await?;
+    if send_delete_role(client, role).await? {
+        return Ok(());
+    }
     let Some(attached) = attached_policy_arns(client, role).await.or_gone()? else {
         return Ok(());
     };
-    for arn in attached {
-        detach_role_policy(client, role, &arn).await?;
-    }
     let Some(inline) = inline_policy_names(client, role).await.or_gone()? else {
         return Ok(());
     };
-    for name in inline {
-        delete_role_policy(client, role, &name).await?;
+    detach_and_delete(client, role, &attached, &inline).await?;
+    if send_delete_role(client, role).await? {
+        return Ok(());
     }
-    client
-        .delete_role()
-        .role_name(role)
-        .send()
-        .await
-        .map_err(|e| ProviderError::from_aws("iam:DeleteRole", &e, NO_SUCH_ENTITY))
-        .or_gone()
-        .map(drop)
+    Err(ProviderError::internal(format!(
+        "iam:DeleteRole failed: role `{role}` still has policies after they were detached and deleted (DeleteConflict); another process keeps adding them"
+    )))
+}
+
+async fn detach_and_delete(
+    client: &Client,
+    role: &str,
+    attached: &[String],
+    inline: &[String],
+) -> Result<()> {
+    for arn in attached {
+        detach_role_policy(client, role, arn).await?;
+    }
+    for name in inline {
+        delete_role_policy(client, role, name).await?;
+    }
+    Ok(())
+}
+
+/// DeleteRole: `true` when deleted (or already gone), `false` when IAM refuses because the
+/// role still has policies (DeleteConflict).
+async fn send_delete_role(client: &Client, role: &str) -> Result<bool> {
+    match client.delete_role().role_name(role).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if aws_error_code(&e) == Some("DeleteConflict") => Ok(false),
+        Err(e) => Err::<(), _>(ProviderError::from_aws("iam:DeleteRole", &e, NO_SUCH_ENTITY))
+            .or_gone()
+            .map(|_| true),
+    }
 }
 
 /// The account the credentials belong to (sts:GetCallerIdentity needs no permission).

@@ -38,6 +38,16 @@ macro_rules! client {
 /// Attempts per SDK call (standard retry mode): throttling and 5xx are retried by the SDK itself.
 const SDK_MAX_ATTEMPTS: u32 = 3;
 
+/// The one HTTP client of every AWS client (and of aws-config's credential providers: SSO, STS,
+/// instance metadata): rustls on ring, with the platform's trusted roots. Plain `http://`
+/// endpoints (the emulator) work through it too.
+fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
 /// Clients are built on first use, so starting, configuring and a no-change preview make no AWS
 /// call and read no credentials.
 pub struct AwsClients {
@@ -52,6 +62,8 @@ pub struct AwsClients {
     ecr: OnceCell<aws_sdk_ecr::Client>,
     ssm: OnceCell<aws_sdk_ssm::Client>,
     sts: OnceCell<aws_sdk_sts::Client>,
+    /// The credentials' account, asked once per process (two roles created at once share it).
+    account: OnceCell<String>,
 }
 
 impl AwsClients {
@@ -68,6 +80,7 @@ impl AwsClients {
             ecr: OnceCell::new(),
             ssm: OnceCell::new(),
             sts: OnceCell::new(),
+            account: OnceCell::new(),
         }
     }
 
@@ -89,6 +102,7 @@ impl AwsClients {
             ecr: OnceCell::new(),
             ssm: OnceCell::new(),
             sts: OnceCell::new(),
+            account: OnceCell::new(),
         }
     }
 
@@ -105,6 +119,7 @@ impl AwsClients {
             .sdk
             .get_or_init(|| async {
                 let mut loader = aws_config::defaults(BehaviorVersion::latest())
+                    .http_client(https_client())
                     .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS));
                 if let Some(region) = &self.config.region {
                     loader = loader.region(Region::new(region.clone()));
@@ -145,4 +160,13 @@ impl AwsClients {
     client!(ecr, aws_sdk_ecr);
     client!(ssm, aws_sdk_ssm);
     client!(sts, aws_sdk_sts);
+
+    /// The account the credentials belong to (sts:GetCallerIdentity, once per process).
+    pub async fn account(&self) -> Result<String> {
+        let sts = self.sts().await?;
+        self.account
+            .get_or_try_init(|| iam::caller_account(sts))
+            .await
+            .cloned()
+    }
 }

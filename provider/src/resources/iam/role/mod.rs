@@ -197,7 +197,7 @@ impl Resource for Role {
         let trust = match &inputs.assume_role_policy {
             Some(statements) => trust_document(statements),
             None => {
-                let account = iam_api::caller_account(ctx.aws.sts().await?).await?;
+                let account = ctx.aws.account().await?;
                 trust_document(&default_trust(&account))
             }
         };
@@ -336,9 +336,18 @@ impl Resource for Role {
         Ok(outputs)
     }
 
-    async fn delete(&self, ctx: &Ctx, id: &str, _olds: &RoleOutputs) -> Result<()> {
+    async fn delete(&self, ctx: &Ctx, id: &str, olds: &RoleOutputs) -> Result<()> {
         let iam = ctx.aws.iam().await?;
-        iam_api::delete_role(iam, id).await
+        // What the state says is attached; anything added behind Pulumi's back is found by
+        // IAM's DeleteConflict (see `delete_role`).
+        let attached = olds.inputs.managed_policy_arns.clone().unwrap_or_default();
+        let inline: Vec<String> = olds
+            .inputs
+            .inline_policies
+            .iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        iam_api::delete_role(iam, id, &attached, &inline).await
     }
 }
 
