@@ -374,7 +374,12 @@ fn iam_role_lifecycle() {
     recorder.clear();
     imported.destroy();
     show(&recorder, "destroy of the imported role");
-    assert_eq!(recorder.count("iam:ListRolePolicies"), 1, "{:?}", recorder.operations());
+    assert_eq!(
+        recorder.count("iam:ListRolePolicies"),
+        1,
+        "{:?}",
+        recorder.operations()
+    );
     let ops = recorder.mutating_operations();
     let position = |op: &str| ops.iter().position(|o| o == op);
     let delete_role = position("iam:DeleteRole").expect("DeleteRole called");

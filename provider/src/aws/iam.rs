@@ -327,9 +327,10 @@ async fn send_delete_role(client: &Client, role: &str) -> Result<bool> {
     match client.delete_role().role_name(role).send().await {
         Ok(_) => Ok(true),
         Err(e) if aws_error_code(&e) == Some("DeleteConflict") => Ok(false),
-        Err(e) => Err::<(), _>(ProviderError::from_aws("iam:DeleteRole", &e, NO_SUCH_ENTITY))
-            .or_gone()
-            .map(|_| true),
+        Err(e) => match ProviderError::from_aws("iam:DeleteRole", &e, NO_SUCH_ENTITY) {
+            ProviderError::NotFound(_) => Ok(true),
+            other => Err(other),
+        },
     }
 }
 
