@@ -98,6 +98,14 @@ impl Preview {
             .collect()
     }
 
+    /// `(type, name, op)` of every step that changes something (not `same`).
+    pub fn changes(&self) -> std::collections::BTreeSet<(String, String, String)> {
+        self.summary()
+            .into_iter()
+            .filter(|(_, _, op)| op != "same")
+            .collect()
+    }
+
     /// `(type, name, op)` of every step, for assertion messages.
     pub fn summary(&self) -> Vec<(String, String, String)> {
         self.steps

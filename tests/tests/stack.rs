@@ -11,7 +11,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use aws_sdk_ecs::types::TaskDefinitionStatus;
 use fargate_e2e::{
-    AwsRecorder, EcsProbe, Moto, Preview, PulumiProject, default_network, ec2_query, elbv2_query,
+    AwsRecorder, EcsProbe, Moto, PulumiProject, default_network, ec2_query, elbv2_query,
     exported_resources, iam_query, xml_values,
 };
 use serde_json::{Value, json};
@@ -56,15 +56,6 @@ fn step(ty: &str, name: &str, op: &str) -> (String, String, String) {
     (ty.to_string(), name.to_string(), op.to_string())
 }
 
-/// `(type, name, op)` of every step that changes something.
-fn changes(preview: &Preview) -> BTreeSet<(String, String, String)> {
-    preview
-        .summary()
-        .into_iter()
-        .filter(|(_, _, op)| op != "same")
-        .collect()
-}
-
 fn out(outputs: &Value, key: &str) -> String {
     match &outputs[key] {
         Value::String(s) => s.clone(),
@@ -90,7 +81,7 @@ fn staging_stack_lifecycle() {
         .iter()
         .map(|(ty, name)| step(ty, name, "create"))
         .collect();
-    assert_eq!(changes(&preview), expected, "{:?}", preview.summary());
+    assert_eq!(preview.changes(), expected, "{:?}", preview.summary());
     assert_eq!(
         recorder.mutating_operations(),
         Vec::<String>::new(),
@@ -210,7 +201,8 @@ fn staging_stack_lifecycle() {
     // ones are kept for rollback) and the service rolls out; nothing else.
     project.config_set("imageTag", "2026.11.28-77e01bd");
     let preview = project.preview_json();
-    let steps: BTreeSet<_> = changes(&preview)
+    let steps: BTreeSet<_> = preview
+        .changes()
         .into_iter()
         .filter(|(ty, _, _)| ty.starts_with("fargate:"))
         .collect();
@@ -237,7 +229,8 @@ fn staging_stack_lifecycle() {
     // Only the desired count: the service alone.
     project.config_set("desiredCount", "3");
     let preview = project.preview_json();
-    let steps: BTreeSet<_> = changes(&preview)
+    let steps: BTreeSet<_> = preview
+        .changes()
         .into_iter()
         .filter(|(ty, _, _)| ty.starts_with("fargate:"))
         .collect();

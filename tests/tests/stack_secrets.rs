@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecs::types::TaskDefinitionStatus;
-use fargate_e2e::{EcsProbe, Moto, Preview, PulumiProject, ssm_call};
+use fargate_e2e::{EcsProbe, Moto, PulumiProject, ssm_call};
 use serde_json::{Value, json};
 use sotex_delivery::render::{StackPreview, render_comment};
 
@@ -31,15 +31,6 @@ fn out(outputs: &Value, key: &str) -> String {
         Value::Number(n) => n.to_string(),
         other => panic!("no output {key} ({other}): {outputs}"),
     }
-}
-
-/// `(type, name, op)` of every step that changes something.
-fn changes(preview: &Preview) -> BTreeSet<(String, String, String)> {
-    preview
-        .summary()
-        .into_iter()
-        .filter(|(_, _, op)| op != "same")
-        .collect()
 }
 
 fn step(ty: &str, name: &str, op: &str) -> (String, String, String) {
@@ -173,7 +164,8 @@ fn staging_secret_stays_out_of_the_task_definition_and_rolls_the_service() {
     ]);
     let preview = project.preview_json();
     assert_eq!(
-        changes(&preview)
+        preview
+            .changes()
             .into_iter()
             .filter(|(ty, _, _)| ty.starts_with("fargate:"))
             .collect::<BTreeSet<_>>(),

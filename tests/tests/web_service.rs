@@ -25,15 +25,6 @@ fn out(outputs: &Value, key: &str) -> String {
         .to_string()
 }
 
-/// `(type, name, op)` of every step that changes something.
-fn changes(preview: &Preview) -> BTreeSet<(String, String, String)> {
-    preview
-        .summary()
-        .into_iter()
-        .filter(|(_, _, op)| op != "same")
-        .collect()
-}
-
 /// The state the stack program left before the component existed: the same resources with
 /// the same names and inputs, each directly under the stack. It is this run's state with the
 /// component taken out: its children's URNs lose the `sotex:backend:WebService$` parent type
@@ -107,7 +98,7 @@ fn a_stack_deployed_before_the_component_upgrades_without_replacing_anything() {
         "api".to_string(),
         "create".to_string(),
     )]);
-    assert_eq!(changes(&preview), expected, "{:?}", preview.summary());
+    assert_eq!(preview.changes(), expected, "{:?}", preview.summary());
     let up = project.up();
     for word in ["replaced", "deleted", "replacing", "deleting", "updated"] {
         assert!(!up.stdout.contains(word), "`up` {word} something:\n{up}");
